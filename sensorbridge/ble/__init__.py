@@ -1,0 +1,1 @@
+"""The BLE client: the only package that imports bleak."""

@@ -1,0 +1,1 @@
+"""One module per ``sensorbridge`` sub-command; see :mod:`sensorbridge.cli`."""

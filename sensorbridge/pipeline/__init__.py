@@ -1,0 +1,1 @@
+"""Estimation pipeline: orientation, posture angles, states, slouch episodes, stretch verification."""

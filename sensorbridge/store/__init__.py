@@ -1,0 +1,1 @@
+"""SQLite storage of sessions, posture intervals and summaries."""

@@ -1,0 +1,1 @@
+"""The virtual clip: a real BLE peripheral on bumble, and a bleak backend over it."""
