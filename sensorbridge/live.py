@@ -1,0 +1,213 @@
+"""The live engine behind ``sensorbridge monitor`` and the dashboard.
+
+It drains a :class:`~sensorbridge.source.SampleSource`, feeds sample batches to a posture estimator,
+keeps per-node link status and loss counts, and publishes a :class:`LiveSnapshot` after every event,
+to callbacks and to async iterators. Alerts go back to the clip through the source's
+:class:`~sensorbridge.source.CommandSink`, when it has one.
+
+Core module: no radio, no screen. Usage::
+
+    engine = LiveEngine(source)
+    engine.subscribe(lambda snap: print(snap.posture))
+    await engine.run()          # until the source ends or engine.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from sensorbridge.conventions import Role
+from sensorbridge.errors import SensorbridgeError
+from sensorbridge.posture import PostureSample
+from sensorbridge.protocol import Command, Response, Result, Vibrate, VibrationPattern
+from sensorbridge.samples import Gap, ImuBatch
+from sensorbridge.source import CommandSink, LinkEvent, LinkState, LogRecordsEvent, SampleSource, SourceEvent
+
+
+class LiveError(SensorbridgeError):
+    """The live engine cannot do what was asked."""
+
+
+class PostureEstimator(Protocol):
+    """The pipeline's live API: batches in, posture samples out (possibly none yet)."""
+
+    def update(self, batch: ImuBatch) -> list[PostureSample]: ...
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """What the host knows about one node. ``samples`` received, ``gaps`` reported and
+    ``samples_lost`` in them; ``last_t`` host seconds of the newest sample."""
+
+    role: Role
+    state: LinkState = LinkState.IDLE
+    message: str = ""
+    battery: int | None = None
+    rssi: int | None = None
+    rate_hz: int | None = None
+    samples: int = 0
+    gaps: int = 0
+    samples_lost: int = 0
+    last_t: float | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """The engine's latest view. ``posture`` is the newest posture sample (None before the first);
+    ``events`` counts every event consumed; ``log_records`` those the clips handed over."""
+
+    nodes: dict[Role, NodeStatus] = field(default_factory=dict)
+    posture: PostureSample | None = None
+    events: int = 0
+    log_records: int = 0
+    alerts_sent: int = 0
+
+
+Listener = Callable[[LiveSnapshot], None]
+
+
+class LiveEngine:
+    """Consumes one source; see the module docstring."""
+
+    def __init__(self, source: SampleSource, estimator: PostureEstimator | None = None) -> None:
+        self._source = source
+        self._estimator = estimator
+        self._snapshot = LiveSnapshot()
+        self._listeners: list[Listener] = []
+        self._queues: list[asyncio.Queue[LiveSnapshot | None]] = []
+        self._stopping = asyncio.Event()
+        self.log_records: list[LogRecordsEvent] = []  # handed to the store by whoever owns one
+
+    @property
+    def latest(self) -> LiveSnapshot:
+        return self._snapshot
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every new snapshot; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def updates(self) -> AsyncIterator[LiveSnapshot]:
+        """Every new snapshot until the engine stops. Slow readers get the newest (older ones are
+        replaced, never queued without bound)."""
+        queue: asyncio.Queue[LiveSnapshot | None] = asyncio.Queue(maxsize=1)
+        self._queues.append(queue)
+        try:
+            while (snap := await queue.get()) is not None:
+                yield snap
+        finally:
+            self._queues.remove(queue)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> LiveSnapshot:
+        """Drain the source until it ends or :meth:`stop`; returns the last snapshot."""
+        async with self._source:
+            events = self._source.events()
+            stop_task = asyncio.ensure_future(self._stopping.wait())
+            try:
+                while True:
+                    next_task = asyncio.ensure_future(anext(events))
+                    done, _ = await asyncio.wait({next_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+                    if next_task not in done:
+                        next_task.cancel()
+                        await asyncio.gather(next_task, return_exceptions=True)
+                        break
+                    try:
+                        event = next_task.result()
+                    except StopAsyncIteration:
+                        break
+                    self.handle(event)
+            finally:
+                stop_task.cancel()
+                await asyncio.gather(stop_task, return_exceptions=True)
+                aclose = getattr(events, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                for q in self._queues:
+                    _put_latest(q, None)
+        return self._snapshot
+
+    def handle(self, event: SourceEvent) -> None:
+        """Fold one event into the snapshot and publish it. Public so tests and offline replays can
+        drive the engine without a source."""
+        snap = self._snapshot
+        nodes = dict(snap.nodes)
+        posture = snap.posture
+        log_records = snap.log_records
+        if isinstance(event, ImuBatch):
+            node = nodes.get(event.role, NodeStatus(event.role))
+            last = float(event.t[-1]) if len(event) else node.last_t
+            nodes[event.role] = replace(node, samples=node.samples + len(event), last_t=last)
+            if self._estimator is not None:
+                out = self._estimator.update(event)
+                if out:
+                    posture = out[-1]
+        elif isinstance(event, Gap):
+            node = nodes.get(event.role, NodeStatus(event.role))
+            nodes[event.role] = replace(
+                node, gaps=node.gaps + 1, samples_lost=node.samples_lost + event.samples_lost
+            )
+        elif isinstance(event, LinkEvent):
+            node = nodes.get(event.role, NodeStatus(event.role))
+            nodes[event.role] = replace(
+                node,
+                state=event.state,
+                message=event.message,
+                battery=event.battery if event.battery is not None else node.battery,
+                rssi=event.rssi if event.rssi is not None else node.rssi,
+                rate_hz=event.rate_hz if event.rate_hz is not None else node.rate_hz,
+                address=event.address or node.address,
+            )
+        elif isinstance(event, LogRecordsEvent):
+            self.log_records.append(event)
+            log_records += len(event.records)
+        else:  # pragma: no cover - the union is closed; a new kind must be handled above
+            raise LiveError(f"unknown source event {type(event).__name__}")
+        self._snapshot = replace(
+            snap, nodes=nodes, posture=posture, events=snap.events + 1, log_records=log_records
+        )
+        self._publish()
+
+    def _publish(self) -> None:
+        for listener in list(self._listeners):
+            listener(self._snapshot)
+        for q in self._queues:
+            _put_latest(q, self._snapshot)
+
+    # -- commands back to the clips ------------------------------------------------------------
+
+    async def send(self, role: Role, command: Command) -> Response:
+        """Send a command to one clip; raises :class:`LiveError` if the source cannot."""
+        if not isinstance(self._source, CommandSink):
+            raise LiveError(
+                f"this source ({type(self._source).__name__}) cannot send commands to a clip",
+                hint="commands need a connected clip (real or --virtual), not a recording",
+            )
+        return await self._source.send(role, command)
+
+    async def alert(
+        self, role: Role = Role.BACK, pattern: VibrationPattern = VibrationPattern.DOUBLE, intensity: int = 60
+    ) -> bool:
+        """Buzz a clip; returns whether the clip accepted it. Counted in ``alerts_sent``."""
+        response = await self.send(role, Vibrate(pattern, intensity))
+        ok = response.result == Result.OK
+        if ok:
+            self._snapshot = replace(self._snapshot, alerts_sent=self._snapshot.alerts_sent + 1)
+            self._publish()
+        return ok
+
+
+def _put_latest(queue: asyncio.Queue[LiveSnapshot | None], item: LiveSnapshot | None) -> None:
+    """Replace whatever waits in a size-1 queue with ``item``."""
+    while True:
+        try:
+            queue.put_nowait(item)
+            return
+        except asyncio.QueueFull:
+            queue.get_nowait()  # a slow reader only ever wants the newest snapshot
