@@ -1,0 +1,95 @@
+"""Orientation accuracy on BROAD: inclination RMSE per trial and mean, per estimator.
+
+Every estimator sees the same trials, whole, from their first sample (no warm-up cut). The metric is
+the one BROAD's README defines (movement samples only, heading ignored): see :mod:`bench.metrics`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from bench import project
+from bench.anchors import ANCHORS, Estimator
+from bench.broad import BroadTrial, find_trials, load_trial
+from bench.context import Context, Section
+from bench.errors import Unavailable
+from bench.metrics import inclination_rmse
+from bench.report import Figure
+
+QUICK_TRIALS = 2  # `make bench-quick`: the first trials only (the ahrs loops cost ~8 s per trial)
+
+# Mean 6-axis inclination RMSE the issue measured over all 30 BROAD trials (we hold 10 of them).
+ISSUE_TARGETS_DEG = {
+    "VQF offline (direct)": 0.53,
+    "VQF online (direct, batch 6D)": 0.72,
+    "ahrs Madgwick (gain 0.033)": 1.97,  # the issue's best *tuned* Madgwick; ours is the default gain
+    "ahrs Mahony": 2.64,
+    "imufusion (Fusion AHRS, no mag)": 3.2,
+}
+
+
+def _short(name: str) -> str:
+    return name.split("_", 1)[0]
+
+
+def _score(name: str, estimate: Estimator, trials: list[BroadTrial]) -> Figure:
+    per_trial: dict[str, float] = {}
+    seconds = 0.0
+    samples = 0
+    for trial in trials:
+        start = time.perf_counter()
+        q = estimate(trial.gyr, trial.acc, trial.rate_hz)
+        seconds += time.perf_counter() - start
+        samples += len(trial)
+        if q.shape != (len(trial), 4):
+            raise ValueError(f"{name} returned {q.shape} quaternions for {len(trial)} samples")
+        err = inclination_rmse(q, trial.quat, trial.movement)
+        per_trial[trial.name] = round(err.rmse_deg, 4)
+    mean = float(np.mean(list(per_trial.values())))
+    note = " · ".join(f"{_short(k)} {v:.2f}" for k, v in per_trial.items())
+    target = ISSUE_TARGETS_DEG.get(name)
+    if target is not None:
+        note = f"issue: {target}° over 30 trials; per trial: {note}"
+    return Figure(
+        f"{name}: mean inclination RMSE",
+        mean,
+        "°",
+        note,
+        details={
+            "per_trial_deg": per_trial,
+            "seconds": round(seconds, 3),
+            "samples_per_second": round(samples / seconds) if seconds > 0 else None,
+        },
+    )
+
+
+def run(ctx: Context) -> list[Figure]:
+    paths = find_trials(ctx.broad)
+    if ctx.quick:
+        paths = paths[:QUICK_TRIALS]
+    trials = [load_trial(p) for p in paths]
+    movement = sum(int(t.movement.sum()) for t in trials)
+    no_truth = sum(int((t.movement & np.isnan(t.quat).any(axis=1)).sum()) for t in trials)
+    figures = [
+        Figure(
+            "BROAD trials scored",
+            len(trials),
+            "trials",
+            f"{movement} movement samples, {no_truth} of them without optical truth (NaN: left out)",
+            details={"trials": [t.name for t in trials]},
+        )
+    ]
+    estimators: dict[str, Estimator | Unavailable] = {**ANCHORS, **project.orientation_estimators()}
+    for name, est in estimators.items():
+        print(f"bench:   orientation: {name}", file=sys.stderr, flush=True)
+        if isinstance(est, Unavailable):
+            figures.append(Figure.unavailable(f"{name}: mean inclination RMSE", est.reason, "°"))
+        else:
+            figures.append(_score(name, est, trials))
+    return figures
+
+
+SECTION = Section("orientation", "Orientation accuracy (BROAD)", run)
