@@ -50,7 +50,8 @@ class SectionResult:
     seconds: float = 0.0  # wall time the section took
 
 
-_SCALES = ((1e9, "G"), (1e6, "M"), (1e4, "k"))
+# (threshold, divisor, prefix): thousands get "k" from ten thousand on, so 1234 stays readable as is
+_SCALES = ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
 _BYTE_SCALES = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
 
 
@@ -68,11 +69,11 @@ def format_value(number: float, unit: str = "") -> str:
                 return f"{value / scale:.3g} {name}"
         return f"{value:.0f} B"
     prefix = ""
-    for factor, name in _SCALES:
-        if abs(value) >= factor:
-            value, prefix = value / factor, name
+    for threshold, divisor, name in _SCALES:
+        if abs(value) >= threshold:
+            value, prefix = value / divisor, name
             break
-    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    text = f"{value:.3g}" if abs(value) < 999.5 else f"{value:.0f}"
     label = f"{prefix} {unit}".strip()
     return f"{text} {label}".rstrip()
 
