@@ -29,6 +29,11 @@ ISSUE_TARGETS_DEG = {
     "ahrs Mahony": 2.64,
     "imufusion (Fusion AHRS, no mag)": 3.2,
 }
+# The project's paths must equal VQF's: the live path VQF online, the acausal option VQF offline.
+PROJECT_MATCHES = {
+    "sensorbridge live path (packet chunks)": "VQF online (direct, batch 6D)",
+    "sensorbridge offline path (acausal)": "VQF offline (direct)",
+}
 
 
 def _short(name: str) -> str:
@@ -47,7 +52,7 @@ def _score(name: str, estimate: Estimator, trials: list[BroadTrial]) -> Figure:
         if q.shape != (len(trial), 4):
             raise ValueError(f"{name} returned {q.shape} quaternions for {len(trial)} samples")
         err = inclination_rmse(q, trial.quat, trial.movement)
-        per_trial[trial.name] = round(err.rmse_deg, 4)
+        per_trial[trial.name] = err.rmse_deg
     mean = float(np.mean(list(per_trial.values())))
     note = " · ".join(f"{_short(k)} {v:.2f}" for k, v in per_trial.items())
     target = ISSUE_TARGETS_DEG.get(name)
@@ -64,6 +69,25 @@ def _score(name: str, estimate: Estimator, trials: list[BroadTrial]) -> Figure:
             "samples_per_second": round(samples / seconds) if seconds > 0 else None,
         },
     )
+
+
+def _matches(figures: list[Figure]) -> list[Figure]:
+    """How far each project path is from the VQF call it must equal: the largest per-trial difference."""
+    by_name = {f.name.split(": ")[0]: f for f in figures if "per_trial_deg" in f.details}
+    out = []
+    for ours, theirs in PROJECT_MATCHES.items():
+        if ours in by_name and theirs in by_name:
+            a, b = by_name[ours].details["per_trial_deg"], by_name[theirs].details["per_trial_deg"]
+            worst = max(abs(a[k] - b[k]) for k in a)
+            out.append(
+                Figure(
+                    f"{ours} vs {theirs}: largest per-trial difference",
+                    worst,
+                    "°",
+                    "the issue asks for equal accuracy",
+                )
+            )
+    return out
 
 
 def run(ctx: Context) -> list[Figure]:
@@ -89,6 +113,7 @@ def run(ctx: Context) -> list[Figure]:
             figures.append(Figure.unavailable(f"{name}: mean inclination RMSE", est.reason, "°"))
         else:
             figures.append(_score(name, est, trials))
+    figures.extend(_matches(figures))
     return figures
 
 
