@@ -114,6 +114,8 @@ class LiveWriter:
         self._raise_pending_error()
         with self._lock:
             self._newest = max(self._newest, t)
+            if self.stats.flushed_until == float("-inf"):
+                self.stats.flushed_until = t  # the clock starts with the first row
             due = (self._newest - self.stats.flushed_until >= self.max_delay_s) or (
                 self._clock() - self._last_flush_wall >= self.max_delay_s
             )
@@ -169,15 +171,19 @@ class LiveWriter:
             self.stats.flushed_until = max(self.stats.flushed_until, newest)
             return count
 
+    def idle_tick(self) -> None:
+        """What the timer thread does every half delay: flush if nothing was written for that long."""
+        with self._lock:
+            due = self._clock() - self._last_flush_wall >= self.max_delay_s / 2
+        if due:
+            try:
+                self.flush()
+            except BaseException as e:  # kept and raised to the caller on its next call
+                self._error = e
+
     def _idle_flusher(self) -> None:
         while not self._stop.wait(self.max_delay_s / 2):
-            with self._lock:
-                due = self._clock() - self._last_flush_wall >= self.max_delay_s / 2
-            if due:
-                try:
-                    self.flush()
-                except BaseException as e:  # kept and raised to the caller on its next call
-                    self._error = e
+            self.idle_tick()
 
     def close(self, *, end: float | None = None) -> None:
         """Stop the timer, write what is left and, given ``end`` (caller clock), end the session."""
