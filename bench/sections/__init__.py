@@ -9,6 +9,7 @@ SECTIONS: tuple[Section, ...] = (
     orientation.SECTION,
     batch.SECTION,
     live.SECTION,
-    firmware.SECTION,
+    firmware.SIZE_SECTION,
+    firmware.CODEC_SECTION,
     store.SECTION,
 )
