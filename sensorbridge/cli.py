@@ -19,7 +19,9 @@ from sensorbridge.config import Config, load_config
 from sensorbridge.errors import SensorbridgeError
 
 # name -> module under sensorbridge.commands (a module may not share a keyword's name, hence import_)
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "dashboard": "dashboard",
+}
 
 
 class Command(Protocol):

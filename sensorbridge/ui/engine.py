@@ -88,3 +88,22 @@ class SummarySource(Protocol):
     def days(self, last: dt.date, count: int) -> tuple[DayView, ...]:
         """``count`` consecutive days ending with ``last``, oldest first."""
         ...
+
+
+class DashboardHost(Protocol):
+    """What screens may ask of the app that holds them (kept narrow to avoid an import cycle)."""
+
+    @property
+    def engine(self) -> DashboardEngine: ...
+
+    @property
+    def summaries(self) -> SummarySource: ...
+
+    def today(self) -> dt.date: ...
+
+
+def host_of(app: object) -> DashboardHost:
+    """The app as a :class:`DashboardHost`; a screen mounted in another app is a programming error."""
+    if not all(hasattr(app, name) for name in ("engine", "summaries", "today")):
+        raise TypeError(f"{type(app).__name__} is not the sensorbridge dashboard")
+    return app  # type: ignore[return-value]  # checked structurally just above
