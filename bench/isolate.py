@@ -50,8 +50,9 @@ def run_isolated(func: Task, timeout_s: float, **kwargs: Any) -> ChildResult:
             hint="the machine may be busy; rerun, or run the section alone with --only",
         ) from e
     if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
-        raise BenchError(f"bench task {task} exited with {proc.returncode}: {tail}")
+        sys.stderr.write(proc.stderr)  # the child's whole traceback, for whoever debugs it
+        last = proc.stderr.strip().splitlines()[-1:] or ["(no message)"]
+        raise BenchError(f"bench task {task} exited with {proc.returncode}: {last[0]}")
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise BenchError(f"bench task {task} printed no result; stderr: {proc.stderr.strip()[-400:]}")

@@ -6,12 +6,15 @@ Each adapter imports the project lazily and turns "that part has not landed" int
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from bench.anchors import Estimator
 from bench.errors import Unavailable
 from sensorbridge.conventions import FloatArray
 from sensorbridge.protocol import MAX_SAMPLES_PER_PACKET
+from sensorbridge.samples import ImuBatch
 
 LIVE_CHUNK = MAX_SAMPLES_PER_PACKET  # the live path sees one packet's samples at a time
 
@@ -47,3 +50,27 @@ def orientation_estimators() -> dict[str, Estimator | Unavailable]:
             "sensorbridge offline path (acausal)": Unavailable(reason),
         }
     return {"sensorbridge live path (packet chunks)": _live, "sensorbridge offline path (acausal)": _offline}
+
+
+# ---------------------------------------------------------------------------------------------
+# A simulated day: made by the wearer simulator, re-analysed by the project's batch path.
+
+
+def require_day_tools() -> None:
+    """Raise :class:`Unavailable` unless the simulator, the recording format and analyze() are there."""
+    raise Unavailable("the wearer simulator, the recording format and analyze() have not all landed")
+
+
+def simulate_day(path: str, hours: float, seed: int) -> int:
+    """Write a two-clip desk day of ``hours`` at 104 Hz to the recording ``path``; return its samples."""
+    raise Unavailable("no simulator yet")
+
+
+def load_day(path: str) -> list[ImuBatch]:
+    """Both nodes of a recorded day as :class:`ImuBatch` (back first), decoded, in memory."""
+    raise Unavailable("no recording reader yet")
+
+
+def analyze_recording(path: str) -> dict[str, Any]:
+    """The end-to-end analysis of a recording; returns the day's summary figures (JSON types)."""
+    raise Unavailable("no analyze() yet")

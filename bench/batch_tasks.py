@@ -1,0 +1,67 @@
+"""The batch-throughput measurements, each run alone in a child process by :mod:`bench.isolate`.
+
+Every task gets a recording of a simulated day (written by :func:`make_day`) and returns plain
+numbers: how many samples it processed, the wall time of the timed part only, and what it measured.
+Loading the day for the anchors is outside their timed part; the project's end-to-end analysis
+times everything from opening the file to the day's summary.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench import project
+
+MADGWICK_RATE_HZ = 104.0
+
+
+def make_day(path: str, hours: float, seed: int) -> dict[str, Any]:
+    """Simulate a two-clip day of ``hours`` at 104 Hz into the recording ``path``."""
+    start = time.perf_counter()
+    samples = project.simulate_day(path, hours, seed)
+    return {"samples": samples, "seconds": time.perf_counter() - start}
+
+
+def analyze_day(path: str) -> dict[str, Any]:
+    """The project's end-to-end re-analysis: read, decode, orientation, angles, states, episodes, summary."""
+    start = time.perf_counter()
+    result = project.analyze_recording(path)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, **result}
+
+
+def vqf_floor(path: str) -> dict[str, Any]:
+    """VQF's batch update alone over each node of the day: the floor any VQF-based pipeline sits on."""
+    from vqf import VQF
+
+    nodes = project.load_day(path)
+    seconds = 0.0
+    samples = 0
+    for batch in nodes:
+        filt = VQF(1.0 / MADGWICK_RATE_HZ)
+        start = time.perf_counter()
+        filt.updateBatch(batch.gyr, batch.acc)
+        seconds += time.perf_counter() - start
+        samples += len(batch)
+    return {"seconds": seconds, "samples": samples}
+
+
+def madgwick_slice(path: str, slice_samples: int) -> dict[str, Any]:
+    """A hand-rolled per-sample Python loop with ahrs' Madgwick, timed over a slice of the back clip.
+
+    Returns the slice's time; the caller extrapolates to the whole day (and says so).
+    """
+    from ahrs.filters import Madgwick
+
+    from bench.anchors import MADGWICK_GAIN
+
+    back = project.load_day(path)[0]
+    gyr, acc = back.gyr[:slice_samples], back.acc[:slice_samples]
+    filt = Madgwick(frequency=MADGWICK_RATE_HZ, gain=MADGWICK_GAIN)
+    q = [1.0, 0.0, 0.0, 0.0]
+    start = time.perf_counter()
+    for i in range(gyr.shape[0]):  # what a script would do: one update call per sample
+        q = filt.updateIMU(q, gyr=gyr[i], acc=acc[i])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "samples": int(gyr.shape[0])}
