@@ -55,8 +55,11 @@ class _Stored:
 class ScriptedEngine:
     """A :class:`DashboardEngine` with a scripted wearer. ``head`` adds the head clip."""
 
-    def __init__(self, *, head: bool = True, slouch_deg: float = 12.0, dwell_s: float = 30.0) -> None:
+    def __init__(
+        self, *, head: bool = True, slouch_deg: float = 12.0, dwell_s: float = 30.0, realtime: bool = True
+    ) -> None:
         self.t = 0.0
+        self.realtime = realtime  # False: time moves only through advance(), as tests want
         self.wearer_model = ScriptedWearer()
         self.thresholds = Thresholds(thoracic_flexion=slouch_deg)
         self.dwell_s = dwell_s
@@ -97,8 +100,9 @@ class ScriptedEngine:
         return True
 
     async def start(self) -> None:
-        """Step in real time from the event loop's clock until :meth:`stop`."""
-        self._task = asyncio.create_task(self._run())
+        """Step in real time from the event loop's clock until :meth:`stop` (if ``realtime``)."""
+        if self.realtime:
+            self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
