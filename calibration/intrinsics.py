@@ -1,0 +1,81 @@
+"""Sensor intrinsics: gyroscope bias from still windows, and the accelerometer six-position fit.
+
+The accelerometer model is ``calibrated = scale * (raw - offset)`` per axis. Resting in six (or more)
+orientations, a perfect sensor reads ``|calibrated| = g`` in each, so the offsets and scales are the
+least-squares solution of ``|scale * (mean_k - offset)| - g = 0`` over the positions (an axis-aligned
+ellipsoid fit, solved with scipy's ``least_squares``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from calibration.errors import CalibrationError, RejectReason
+from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray
+
+
+def still_mask(gyr: FloatArray, fs: float, window_s: float = 0.5, max_std: float = 0.02) -> FloatArray:
+    """Boolean (N,) true where the gyroscope's spread over a ``window_s`` block is below ``max_std`` rad/s."""
+    if gyr.ndim != 2 or gyr.shape[1] != 3:
+        raise ValueError(f"gyr must be (N, 3), got {gyr.shape}")
+    n = gyr.shape[0]
+    w = max(2, round(window_s * fs))
+    blocks = n // w
+    mask = np.zeros(n, dtype=bool)
+    if blocks == 0:
+        return mask
+    spread = gyr[: blocks * w].reshape(blocks, w, 3).std(axis=1).max(axis=1)
+    mask[: blocks * w] = np.repeat(spread < max_std, w)
+    return mask
+
+
+def gyro_bias_from_still(gyr: FloatArray, still: FloatArray, min_samples: int = 50) -> FloatArray:
+    """Mean gyroscope reading (3,) rad/s over the samples where ``still`` (N,) bool is true."""
+    if gyr.ndim != 2 or gyr.shape[1] != 3 or still.shape != gyr.shape[:1]:
+        raise ValueError(f"need gyr (N, 3) and still (N,), got {gyr.shape} and {still.shape}")
+    count = int(np.count_nonzero(still))
+    if count < min_samples:
+        raise CalibrationError(
+            RejectReason.MOVED,
+            f"only {count} still samples; the gyroscope bias needs {min_samples}",
+            hint="leave the clip untouched on a table for a few seconds",
+        )
+    return np.asarray(gyr[still].mean(axis=0), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class AccelFit:
+    offset: FloatArray  # (3,) m/s²
+    scale: FloatArray  # (3,)
+    rms_residual: float  # m/s², |calibrated| - g over the positions
+
+
+def fit_accelerometer(means: FloatArray, g: float = STANDARD_GRAVITY) -> AccelFit:
+    """Offsets and scales from the mean readings ``means`` (K, 3) m/s² of K >= 6 still positions.
+
+    The positions must point each axis both up and down (about 0.5 g at least); otherwise the offset
+    of that axis cannot be told from its scale and the fit is refused.
+    """
+    m = np.asarray(means, dtype=np.float64)
+    if m.ndim != 2 or m.shape[1] != 3 or m.shape[0] < 6:
+        raise CalibrationError(
+            RejectReason.BAD_INPUT,
+            f"the six-position fit needs at least 6 positions of (3,) readings, got {m.shape}",
+            hint="rest the clip on each of its six faces in turn",
+        )
+    if np.any(m.max(axis=0) < 0.5 * g) or np.any(m.min(axis=0) > -0.5 * g):
+        raise CalibrationError(
+            RejectReason.BAD_INPUT,
+            "the positions do not point every axis both up and down",
+            hint="rest the clip on each of its six faces in turn",
+        )
+
+    def residual(p: FloatArray) -> FloatArray:
+        return np.asarray(np.linalg.norm(p[3:] * (m - p[:3]), axis=1) - g, dtype=np.float64)
+
+    sol = least_squares(residual, np.concatenate([np.zeros(3), np.ones(3)]))
+    res = residual(sol.x)
+    return AccelFit(sol.x[:3].copy(), sol.x[3:].copy(), float(np.sqrt(np.mean(res**2))))

@@ -1,0 +1,230 @@
+"""Offline analysis of a whole recording: the same streaming engine as live, fed in time-ordered
+chunks, so the result matches what the wearer saw live, with memory bounded by the chunk size (the
+kept per-tick timeline grows at the tick rate only).
+
+Calibration: with ``calibration_window=(start, end)`` (seconds on the input's clock) the procedure of
+:mod:`calibration.procedure` runs on each clip's samples in that window (a neutral hold, then the
+optional bend/nod) and its result applies to the whole input (hindsight is allowed offline); ticks
+inside the window are ``calibrating``. With ``None`` the documented default is used: stored
+``calibrations`` if given, otherwise the first :data:`DEFAULT_CALIBRATION_S` seconds of the input. A
+refused calibration falls back to the nominal mounting and says why in ``Analysis.calibration``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from calibration.errors import CalibrationError
+from calibration.model import ClipCalibration
+from calibration.procedure import calibrate_clip
+from sensorbridge.conventions import FloatArray, Role
+from sensorbridge.pipeline.engine import Engine, EngineOutput, TickFrame
+from sensorbridge.pipeline.exercises import spec_for
+from sensorbridge.pipeline.settings import PipelineSettings
+from sensorbridge.pipeline.timeline import ANGLE_COLUMNS, Summary, Timeline, intervals
+from sensorbridge.pipeline.values import Alert, CalibrationResult, ExerciseReport, Relabel
+from sensorbridge.posture import SlouchEpisode, StateInterval
+from sensorbridge.samples import Gap, ImuBatch
+
+DEFAULT_CALIBRATION_S = 12.0  # the live procedure's length: a 5 s hold, then the bend and return
+CHUNK_S = 60.0  # seconds of input per engine step offline
+
+QuaternionSink = Callable[[Role, FloatArray, FloatArray], None]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    calibration: CalibrationResult
+    calibrations: dict[Role, ClipCalibration]
+    timeline: Timeline  # per tick
+    intervals: list[StateInterval]
+    slouch_episodes: list[SlouchEpisode]
+    exercises: list[ExerciseReport]
+    summary: Summary
+    gaps: list[Gap] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    samples: dict[str, int] = field(default_factory=dict)  # per role: samples read and filtered
+    heading_correction_deg: float = 0.0  # the largest relative-heading correction of the neck
+
+    def to_dict(self, timeline_hz: float = 1.0) -> dict[str, Any]:
+        """The JSON document of ``sensorbridge analyze``: degrees, seconds on the input's clock."""
+        tl = self.timeline.sample(timeline_hz)
+        timeline: dict[str, Any] = {"t": _floats(tl.t, 3)}
+        for c in ANGLE_COLUMNS:
+            timeline[c] = _floats(getattr(tl, c), 2)
+        timeline["state"] = [s.value for s in tl.states()]
+        cal = self.calibration
+        return {
+            "calibration": {"ok": cal.ok, "start": cal.start, "end": cal.end, "message": cal.message},
+            "timeline": timeline,
+            "slouch_episodes": [
+                {"start": round(e.start, 3), "end": round(e.end, 3), "peak_flexion": round(e.peak_flexion, 2)}
+                for e in self.slouch_episodes
+            ],
+            "exercises": [
+                {
+                    "exercise": r.exercise,
+                    "verifiable": r.verifiable,
+                    "attempts": r.attempts,
+                    "valid_reps": r.valid_reps,
+                    "message": r.message,
+                    "holds": [
+                        {
+                            "start": round(h.start, 3),
+                            "end": round(h.end, 3),
+                            "seconds": h.seconds,
+                            "valid": h.valid,
+                            "faults": list(h.faults),
+                            "side": h.side,
+                        }
+                        for h in r.holds
+                    ],
+                }
+                for r in self.exercises
+            ],
+            "summary": asdict(self.summary),
+            "gaps": [
+                {"role": g.role.name.lower(), "start": g.start, "end": g.end, "lost": g.samples_lost}
+                for g in self.gaps
+            ],
+        }
+
+    def to_json(self, timeline_hz: float = 1.0) -> str:
+        return json.dumps(self.to_dict(timeline_hz), allow_nan=False)
+
+
+def _floats(x: FloatArray, digits: int) -> list[float | None]:
+    return [None if math.isnan(v) else round(v, digits) for v in x.tolist()]
+
+
+def _window(batch: ImuBatch, start: float, end: float) -> ImuBatch:
+    lo, hi = np.searchsorted(batch.t, [start, end])
+    return ImuBatch(batch.role, batch.t[lo:hi], batch.acc[lo:hi], batch.gyr[lo:hi])
+
+
+def calibrate_window(
+    batches: Mapping[Role, ImuBatch],
+    window: tuple[float, float],
+    base: Mapping[Role, ClipCalibration] | None = None,
+) -> tuple[CalibrationResult, dict[Role, ClipCalibration]]:
+    """Run the calibration procedure on each clip's samples in ``window`` (s, input clock)."""
+    start, end = window
+    cals: dict[Role, ClipCalibration] = {}
+    measured: list[Role] = []
+    for role, batch in batches.items():
+        intr = base[role].intrinsics if base and role in base else None
+        w = _window(batch, start, end)
+        acc, gyr = intr.apply(w.acc, w.gyr) if intr else (w.acc, w.gyr)
+        try:
+            cals[role] = calibrate_clip(role, w.t, acc, gyr, intrinsics=intr)
+        except CalibrationError as e:
+            nominal = {r: (base or {}).get(r) or ClipCalibration.nominal(r) for r in batches}
+            msg = f"{role.name.lower()} clip: {e}"
+            return CalibrationResult(False, start, end, msg, e.hint, ()), nominal
+        if cals[role].mounting_measured:
+            measured.append(role)
+    names = ", ".join(r.name.lower() for r in cals)
+    how = f"; forward axis measured for {', '.join(r.name.lower() for r in measured)}" if measured else ""
+    result = CalibrationResult(
+        True, start, end, f"calibrated {names}{how}", None, tuple(cals), tuple(measured)
+    )
+    return result, cals
+
+
+def analyze(
+    back: ImuBatch,
+    head: ImuBatch | None = None,
+    *,
+    calibration_window: tuple[float, float] | None = None,
+    exercise: str | None = None,
+    settings: PipelineSettings | None = None,
+    calibrations: Mapping[Role, ClipCalibration] | None = None,
+    quaternion_sink: QuaternionSink | None = None,
+    progress: Callable[[float], None] | None = None,
+    chunk_s: float = CHUNK_S,
+) -> Analysis:
+    """Analyse a whole input: ``back`` (and ``head``) samples on one clock (s, m/s², rad/s, sensor frame).
+
+    See the module docstring for the calibration rules. ``quaternion_sink(role, t (N,), q (N, 4))``
+    receives every filtered sample's orientation, chunk by chunk; ``progress(fraction)`` reports.
+    """
+    settings = settings or PipelineSettings()
+    if back.role is not Role.BACK or (head is not None and head.role is not Role.HEAD):
+        raise ValueError("analyze needs the back clip's batch first and the head clip's second")
+    if exercise is not None:
+        spec_for(exercise)  # fail before the work
+    batches = {Role.BACK: back} | ({Role.HEAD: head} if head is not None else {})
+    if len(back) == 0:
+        raise ValueError("the back clip's input holds no samples")
+    t_start = float(back.t[0])
+    window = calibration_window
+    if window is None and calibrations is None:
+        window = (t_start, t_start + DEFAULT_CALIBRATION_S)
+    if window is not None:
+        cal_result, cals = calibrate_window(batches, window, calibrations)
+    else:
+        cals = dict(calibrations or {})
+        cal_result = CalibrationResult(True, None, None, "stored calibrations", None, tuple(cals))
+    engine = Engine(
+        settings,
+        cals,
+        expect_head=head is not None,
+        exercise=exercise,
+        keep_quaternions=quaternion_sink is not None,
+    )
+    if window is not None:
+        engine.calibrating.append(window)
+    frames: list[TickFrame] = []
+    relabels: list[Relabel] = []
+    result = EngineOutput()
+
+    def collect(o: EngineOutput) -> None:
+        frames.append(o.frame)
+        relabels.extend(o.relabels)
+        result.alerts.extend(o.alerts)
+        result.episodes.extend(o.episodes)
+        result.gaps.extend(o.gaps)
+        if quaternion_sink is not None:
+            for role, t, q in o.quaternions:
+                quaternion_sink(role, t, q)
+
+    t_end = max(float(b.t[-1]) for b in batches.values() if len(b))
+    edges = np.arange(min(float(b.t[0]) for b in batches.values() if len(b)), t_end + chunk_s, chunk_s)
+    for lo, hi in itertools.pairwise(edges):
+        # The head first: the back clip's time drives which ticks are final.
+        for role in (Role.HEAD, Role.BACK):
+            if role in batches:
+                part = _window(batches[role], lo, hi)
+                if len(part):
+                    collect(engine.push(part))
+        if progress is not None:
+            progress(min(1.0, (hi - edges[0]) / max(t_end - edges[0], 1e-9)))
+    collect(engine.finish())
+    tl = Timeline.from_frames(frames, relabels, 1.0 / settings.stream.tick_hz)
+    episodes = result.episodes
+    reports = [engine.exercise.report()] if engine.exercise is not None else []
+    samples = {
+        f"{r.name.lower()}_{k}": v
+        for r, n in engine.nodes.items()
+        for k, v in (("in", n.samples_in), ("filtered", n.samples_filtered))
+    }
+    return Analysis(
+        cal_result,
+        engine.calibrations,
+        tl,
+        intervals(tl, settings.slouch.forward_head_deg),
+        episodes,
+        reports,
+        Summary.of(tl, episodes),
+        result.gaps,
+        result.alerts,
+        samples,
+        float(np.degrees(engine.heading.max_correction)),
+    )

@@ -1,0 +1,88 @@
+"""Segment angles from node orientations, on ticks.
+
+Thorax: the earth's up direction in the back segment frame, ``u = M · Rᵀ · e_z``, gives heading-free
+tilt angles (``tilt_angles``), so turning the chair changes neither.
+
+Neck: the head segment relative to the thorax segment, ``q_rel = q_thorax* ⊗ Rz(δ) ⊗ q_head`` with
+``q_segment = q_sensor ⊗ quat(Mᵀ)``. Two independent 6-axis filters each have their own arbitrary,
+drifting heading, so their relative heading ``δ`` is estimated explicitly: it starts at the value that
+makes the neck's axial rotation zero at the first tick with both clips (the wearer faces forward),
+and then, only while both clips are still, is pulled toward that value with a slow first-order filter
+(time constant ``heading_tau_s``). A head held turned for minutes is slowly absorbed; the drift of the
+two filters' headings (a few degrees per minute at worst) is removed. ``HeadingTracker`` measures it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sensorbridge.conventions import FloatArray, anatomical_angles, matrix_to_quat, quat_conj, quat_mul
+from sensorbridge.conventions import tilt_angles as _tilt
+
+
+def up_in_sensor(quat: FloatArray) -> FloatArray:
+    """Earth's up (N, 3) in the sensor frame, ``Rᵀ e_z``, from quaternions (N, 4) [w, x, y, z]."""
+    if quat.ndim != 2 or quat.shape[1] != 4:
+        raise ValueError(f"quat must be (N, 4), got {quat.shape}")
+    w, x, y, z = quat.T
+    return np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z], axis=1)
+
+
+def thoracic_angles(quat: FloatArray, segment_from_sensor: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Thoracic flexion and lateral flexion (rad), each (N,), from back-clip quaternions (N, 4)."""
+    u = up_in_sensor(quat) @ np.asarray(segment_from_sensor).T
+    return _tilt(u)
+
+
+def segment_quat(quat: FloatArray, segment_from_sensor: FloatArray) -> FloatArray:
+    """Orientation (N, 4) of the segment frame in the node's earth frame."""
+    return quat_mul(quat, matrix_to_quat(np.asarray(segment_from_sensor).T))
+
+
+def _rz(angle: FloatArray) -> FloatArray:
+    half = 0.5 * angle
+    z = np.zeros_like(half)
+    return np.stack([np.cos(half), z, z, np.sin(half)], axis=1)
+
+
+def relative_angles(
+    q_thorax: FloatArray, q_head: FloatArray, delta: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Neck flexion, lateral flexion, axial rotation (rad), (N,) each, with heading correction ``delta``."""
+    q_rel = quat_mul(quat_conj(q_thorax), quat_mul(_rz(delta), q_head))
+    return anatomical_angles(q_rel)
+
+
+class HeadingTracker:
+    """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames."""
+
+    def __init__(self, tau_s: float, tick_s: float) -> None:
+        self.alpha = min(1.0, tick_s / tau_s)
+        self.delta: float | None = None
+        self._origin: float | None = None
+        self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
+
+    def reset(self) -> None:
+        self.delta = self._origin = None
+
+    def track(self, q_thorax: FloatArray, q_head: FloatArray, still: np.ndarray) -> FloatArray:
+        """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still`` (N,) bool."""
+        # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
+        _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(q_thorax.shape[0]))
+        target = (-rot0).tolist()
+        out = np.empty(len(target))
+        delta = self.delta
+        alpha = self.alpha
+        for i, (tg, st) in enumerate(zip(target, still.tolist(), strict=True)):
+            if delta is None:
+                delta = self._origin = tg
+            elif st:
+                err = (tg - delta + math.pi) % (2 * math.pi) - math.pi
+                delta += alpha * err
+            out[i] = delta
+        if delta is not None and self._origin is not None:
+            self.max_correction = max(self.max_correction, abs(delta - self._origin))
+        self.delta = delta
+        return out

@@ -1,0 +1,168 @@
+"""One node's path from raw samples to decision ticks: intrinsics, uniform grid, orientation, ticks.
+
+Everything per sample is vectorised over the chunk; the only state carried between chunks is the
+resampler's last sample, VQF's state and the samples of the tick still being filled. A tick ``k``
+covers grid times in ``[k / tick_hz, (k + 1) / tick_hz)`` on the input's clock, so both nodes' ticks
+line up by index however their samples are spaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from calibration.model import SensorIntrinsics
+from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role
+from sensorbridge.pipeline.orientation import OrientationFilter
+from sensorbridge.pipeline.resample import Resampler
+from sensorbridge.pipeline.settings import PipelineSettings
+from sensorbridge.samples import Gap, ImuBatch
+
+# Columns of the per-sample feature block a tick is reduced from.
+_Q = slice(0, 4)
+_GYR, _ACC, _REST = 4, 5, 6
+_WIDTH = 7
+
+
+@dataclass(frozen=True)
+class NodeTicks:
+    """Complete ticks of one node. ``k`` (K,) int64 tick indices, ``quat`` (K, 4) mean orientation,
+    ``gyro_max`` (K,) rad/s peak bias-corrected rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |,
+    ``rest`` (K,) bool (VQF's rest detection held for the whole tick), ``count`` (K,) samples."""
+
+    k: np.ndarray
+    quat: FloatArray
+    gyro_max: FloatArray
+    acc_dev_max: FloatArray
+    rest: np.ndarray
+    count: np.ndarray
+
+    @staticmethod
+    def empty() -> NodeTicks:
+        z = np.zeros(0)
+        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, np.zeros(0, bool), z.astype(int))
+
+    def __len__(self) -> int:
+        return int(self.k.shape[0])
+
+    @staticmethod
+    def concat(parts: list[NodeTicks]) -> NodeTicks:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return NodeTicks.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return NodeTicks(*(np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS))
+
+    def take(self, sel: slice | np.ndarray) -> NodeTicks:
+        return NodeTicks(*(getattr(self, f)[sel] for f in _FIELDS))
+
+
+_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "rest", "count")
+
+
+@dataclass(frozen=True)
+class NodeOutput:
+    ticks: NodeTicks
+    gaps: list[Gap]
+    t: FloatArray  # (N,) grid times of the samples filtered in this chunk
+    quat: FloatArray  # (N, 4) their orientation
+
+
+class NodeStream:
+    """The streaming path of one clip. ``push`` any chunk; ``flush`` at the end of an input."""
+
+    def __init__(self, role: Role, settings: PipelineSettings, intrinsics: SensorIntrinsics) -> None:
+        self.role = role
+        self.settings = settings
+        self.intrinsics = intrinsics
+        st = settings.stream
+        self.rate = st.rate_hz
+        self.tick_hz = st.tick_hz
+        self.resampler = Resampler(st.rate_hz, st.max_interp_gap_s)
+        self.filter = OrientationFilter(settings.orientation, st.rate_hz)
+        self._carry = np.zeros((0, _WIDTH))
+        self._carry_k = np.zeros(0, np.int64)
+        self._last_n: int | None = None
+        self.samples_in = 0
+        self.samples_filtered = 0
+        self.last_t: float | None = None  # the latest grid time filtered
+
+    def push(self, batch: ImuBatch) -> NodeOutput:
+        if batch.role != self.role:
+            raise ValueError(f"a {batch.role.name} batch fed to the {self.role.name} stream")
+        self.samples_in += len(batch)
+        acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
+        rs = self.resampler.push(batch.t, acc, gyr)
+        gaps = [Gap(self.role, s, e, lost) for s, e, lost in rs.gaps]
+        if rs.n.size == 0:
+            return NodeOutput(NodeTicks.empty(), gaps, rs.t, np.zeros((0, 4)))
+        quat, bias, rest = self._filter(rs.n, rs.gyr, rs.acc)
+        self.samples_filtered += int(rs.n.size)
+        self.last_t = float(rs.t[-1])
+        gyro_norm = np.linalg.norm(rs.gyr - bias, axis=1)
+        acc_dev = np.abs(np.linalg.norm(rs.acc, axis=1) - STANDARD_GRAVITY)
+        block = np.empty((rs.n.size, _WIDTH))
+        block[:, _Q] = quat
+        block[:, _GYR] = gyro_norm
+        block[:, _ACC] = acc_dev
+        block[:, _REST] = rest
+        k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
+        return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
+
+    def flush(self) -> NodeTicks:
+        """The last, partly filled tick (at the end of an input)."""
+        return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
+
+    def _filter(self, n: np.ndarray, gyr: FloatArray, acc: FloatArray) -> tuple[FloatArray, ...]:
+        """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
+        limit = self.settings.orientation.reset_after_gap_s * self.rate
+        prev = np.concatenate([[self._last_n if self._last_n is not None else n[0] - 1], n[:-1]])
+        cuts = np.flatnonzero(n - prev > limit)
+        self._last_n = int(n[-1])
+        if cuts.size == 0:
+            out = self.filter.update_batch(gyr, acc)
+            return out.quat, out.bias, out.rest
+        parts = []
+        bounds = [0, *cuts.tolist(), n.size]
+        for a, b in itertools.pairwise(bounds):
+            if a in cuts:
+                self.filter.reset(keep_bias=True)
+            if b > a:
+                parts.append(self.filter.update_batch(gyr[a:b], acc[a:b]))
+        return (
+            np.concatenate([p.quat for p in parts]),
+            np.concatenate([p.bias for p in parts]),
+            np.concatenate([p.rest for p in parts]),
+        )
+
+    def _ticks(self, block: FloatArray, k: np.ndarray, *, final: bool) -> NodeTicks:
+        if self._carry.shape[0]:
+            block = np.concatenate([self._carry, block])
+            k = np.concatenate([self._carry_k, k])
+        if k.size == 0:
+            return NodeTicks.empty()
+        # The last tick stays open until a sample of a later tick arrives (or the input ends).
+        done = k.size if final else int(np.searchsorted(k, k[-1], side="left"))
+        self._carry, self._carry_k = block[done:], k[done:]
+        if done == 0:
+            return NodeTicks.empty()
+        block, k = block[:done], k[:done]
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
+        counts = np.diff(np.concatenate([starts, [k.size]]))
+        q = block[:, _Q]
+        # Align signs with each tick's first quaternion before averaging (q and -q are one rotation).
+        first = np.repeat(q[starts], counts, axis=0)
+        sign = np.where(np.einsum("ij,ij->i", q, first) < 0, -1.0, 1.0)
+        qsum = np.add.reduceat(q * sign[:, None], starts, axis=0)
+        qmean = qsum / np.linalg.norm(qsum, axis=1, keepdims=True)
+        return NodeTicks(
+            k[starts],
+            qmean,
+            np.maximum.reduceat(block[:, _GYR], starts),
+            np.maximum.reduceat(block[:, _ACC], starts),
+            np.minimum.reduceat(block[:, _REST], starts) > 0.5,
+            counts,
+        )

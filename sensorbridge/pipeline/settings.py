@@ -1,0 +1,85 @@
+"""Every tunable of the pipeline in one frozen value, with the reason for each default.
+
+Angles are degrees and times seconds (people type these); the pipeline converts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sensorbridge.config import Config
+
+
+@dataclass(frozen=True)
+class OrientationSettings:
+    """The per-node 6-axis filter (VQF). ``None`` keeps VQF's own default for that parameter."""
+
+    tau_acc_s: float = 3.0  # VQF's default accelerometer time constant
+    rest_bias_estimation: bool = True
+    motion_bias_estimation: bool = True
+    reset_after_gap_s: float = 60.0  # a longer gap may mean the clip was taken off: start afresh
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How raw, possibly irregular samples become a uniform grid."""
+
+    rate_hz: float = 104.0  # the clip's output data rate; CSV inputs are resampled to it
+    max_interp_gap_s: float = 0.1  # a hole up to this long is interpolated; a longer one is a gap
+    tick_hz: float = 10.0  # the rate of posture decisions: states run on ticks, not on samples
+    head_wait_s: float = 2.0  # a tick waits this long (in back-clip time) for the head clip's data
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """Thresholds that decide moving and not_worn."""
+
+    moving_gyro_dps: float = 45.0  # a tick whose peak rate exceeds this is motion (reaching, walking)
+    moving_acc: float = 1.5  # m/s² of |acc| away from 1 g: steps, standing up
+    moving_hold_s: float = 2.0  # stay `moving` this long after the last motion (pauses in a reach)
+    not_worn_tilt_deg: float = 60.0  # a back clip this far from neutral is lying on a desk, not worn
+    not_worn_after_s: float = 10.0  # ...for this long
+    not_worn_still_gyro_dps: float = 0.1  # or perfectly still (a body always moves a little)...
+    not_worn_still_after_s: float = 60.0  # ...for this long
+
+
+@dataclass(frozen=True)
+class SlouchSettings:
+    """Slouch detection users will not hate: threshold, hysteresis, dwell, motion gating, alerts."""
+
+    angle_deg: float = 12.0  # thoracic flexion beyond neutral (evidence: about 10-15°)
+    hysteresis_deg: float = 4.0  # a slouch ends only when back below angle - hysteresis
+    dwell_s: float = 30.0  # a slouch must last this long to count or alert
+    forward_head_deg: float = 20.0  # neck flexion beyond neutral that counts as forward head
+    forward_head_counts: bool = True  # with a head clip, a forward head alone is a slouch
+    drift_tau_s: float = 900.0  # the neutral follows slow settling of the clip with this time constant
+    drift_cap_deg: float = 4.0  # ...but never further than this, so real slouching is never absorbed
+    alert_repeat_s: float = 120.0  # while slouched, remind (stronger each time) at most this often
+    alert_max_level: int = 3
+    min_alert_interval_s: float = 60.0  # rate limit across episodes
+
+
+@dataclass(frozen=True)
+class NeckSettings:
+    """The relative heading of two independent 6-axis filters drifts; it is pulled toward zero slowly."""
+
+    heading_tau_s: float = 120.0  # time constant of the pull, only while both clips are still
+    heading_still_gyro_dps: float = 10.0
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    orientation: OrientationSettings = field(default_factory=OrientationSettings)
+    stream: StreamSettings = field(default_factory=StreamSettings)
+    states: StateSettings = field(default_factory=StateSettings)
+    slouch: SlouchSettings = field(default_factory=SlouchSettings)
+    neck: NeckSettings = field(default_factory=NeckSettings)
+
+    @staticmethod
+    def from_config(config: Config) -> PipelineSettings:
+        """The defaults with the user's configured slouch angle and dwell."""
+        s = PipelineSettings()
+        slouch = replace(s.slouch, angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
+        return replace(s, slouch=slouch)
