@@ -1,0 +1,98 @@
+"""Virtual clips and the production BLE client over them, as one sample source.
+
+:class:`VirtualSource` is what ``--virtual``, the demo and the tests use: it builds a
+:class:`~sensorbridge.virtual.air.VirtualAir`, starts a :class:`VirtualClip` per
+:class:`~sensorbridge.virtual.clip.ClipSpec`, and streams them through
+:class:`~sensorbridge.ble.client.BleSource` with the bleak backend over bumble: the same code path a
+wearer's real clips take. Everything bumble is created inside the running loop, in ``__aenter__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from sensorbridge.ble.bonds import BondRegistry
+from sensorbridge.ble.client import BleSource, ClipTarget
+from sensorbridge.conventions import Role
+from sensorbridge.errors import SensorbridgeError
+from sensorbridge.protocol import Command, Response
+from sensorbridge.source import SourceEvent
+from sensorbridge.virtual.air import VirtualAir
+from sensorbridge.virtual.backend import bleak_backends
+from sensorbridge.virtual.clip import ClipSpec, VirtualClip
+
+
+class VirtualSource:
+    """A :class:`~sensorbridge.source.SampleSource` and :class:`~sensorbridge.source.CommandSink`
+    over virtual clips. ``speed`` > 1 runs the world faster than real time."""
+
+    def __init__(
+        self,
+        specs: Sequence[ClipSpec] = (ClipSpec(Role.BACK), ClipSpec(Role.HEAD)),
+        *,
+        speed: float = 1.0,
+        bonds: BondRegistry | None = None,
+        scan_timeout_s: float = 5.0,
+    ) -> None:
+        if not specs:
+            raise SensorbridgeError("a virtual source needs at least one clip")
+        self.specs = list(specs)
+        self.speed = speed
+        self.bonds = bonds
+        self.scan_timeout_s = scan_timeout_s
+        self._air: VirtualAir | None = None
+        self._ble: BleSource | None = None
+        self.clips: dict[Role, VirtualClip] = {}
+
+    @property
+    def air(self) -> VirtualAir:
+        if self._air is None:
+            raise SensorbridgeError("the virtual source is not started", hint="use it in `async with`")
+        return self._air
+
+    @property
+    def ble(self) -> BleSource:
+        if self._ble is None:
+            raise SensorbridgeError("the virtual source is not started", hint="use it in `async with`")
+        return self._ble
+
+    async def __aenter__(self) -> VirtualSource:
+        self._air = air = VirtualAir(self.speed)
+        for spec in self.specs:
+            clip = VirtualClip(
+                air,
+                spec.role,
+                motion=spec.motion,
+                faults=spec.faults,
+                seed=spec.seed,
+                log_records=spec.log_records,
+            )
+            await clip.start()
+            self.clips[spec.role] = clip
+        scanner, client = bleak_backends(air)
+        self._ble = BleSource(
+            [ClipTarget(spec.role) for spec in self.specs],
+            scanner_backend=scanner,
+            client_backend=client,
+            clock=air.clock,
+            sleep=air.clock.sleep,
+            bonds=self.bonds,
+            scan_timeout_s=self.scan_timeout_s,
+        )
+        await self._ble.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._ble is not None:
+            await self._ble.close()
+        for clip in self.clips.values():
+            await clip.stop()
+
+    def events(self) -> AsyncIterator[SourceEvent]:
+        return self.ble.events()
+
+    async def send(self, role: Role, command: Command) -> Response:
+        return await self.ble.send(role, command)
+
+    def connected_roles(self) -> frozenset[Role]:
+        return self.ble.connected_roles()
