@@ -33,15 +33,16 @@ class BuiltScenario:
     worn: bool = True
 
 
-def _showcase(s: Script, rng: np.random.Generator, head: bool) -> list[Callable[[], None]]:
-    """The events every desk day begins with, so even a few minutes hold one of each."""
+def _showcase(s: Script, rng: np.random.Generator, head: bool) -> list[tuple[float, Callable[[], None]]]:
+    """The events every desk day begins with, so even a few minutes hold one of each: (the most
+    seconds each can take, the event)."""
     return [
-        lambda: moves.slouch(s, float(rng.uniform(18.0, 24.0)), float(rng.uniform(40.0, 60.0)), rng),
-        lambda: moves.reach(s, rng),
-        lambda: moves.turn_chair(s, float(rng.choice([-1.0, 1.0]) * rng.uniform(60.0, 100.0))),
-        lambda: moves.slouch(s, float(rng.uniform(17.0, 22.0)), float(rng.uniform(10.0, 18.0)), rng),
-        lambda: moves.forward_head(s, float(rng.uniform(24.0, 30.0)), float(rng.uniform(35.0, 50.0))),
-        lambda: _away(s, rng, float(rng.uniform(15.0, 30.0))),
+        (70.0, lambda: moves.slouch(s, float(rng.uniform(18.0, 24.0)), float(rng.uniform(40.0, 60.0)), rng)),
+        (5.0, lambda: moves.reach(s, rng)),
+        (3.0, lambda: moves.turn_chair(s, float(rng.choice([-1.0, 1.0]) * rng.uniform(60.0, 100.0)))),
+        (30.0, lambda: moves.slouch(s, float(rng.uniform(17.0, 22.0)), float(rng.uniform(10.0, 18.0)), rng)),
+        (60.0, lambda: moves.forward_head(s, float(rng.uniform(24.0, 30.0)), float(rng.uniform(35.0, 50.0)))),
+        (80.0, lambda: _away(s, rng, float(rng.uniform(15.0, 30.0)))),
     ]
 
 
@@ -54,11 +55,11 @@ def _away(s: Script, rng: np.random.Generator, seconds: float) -> None:
 def _random_event(s: Script, rng: np.random.Generator) -> None:
     kind = rng.choice(
         ["slouch", "short_slouch", "reach", "turn", "forward_head", "away"],
-        p=[0.3, 0.12, 0.25, 0.15, 0.13, 0.05],
+        p=[0.24, 0.12, 0.28, 0.18, 0.12, 0.06],
     )
     if kind == "slouch":
         depth = float(rng.uniform(16.0, 30.0))
-        moves.slouch(s, depth, float(np.exp(rng.uniform(np.log(35.0), np.log(600.0)))), rng)
+        moves.slouch(s, depth, float(np.exp(rng.uniform(np.log(35.0), np.log(420.0)))), rng)
     elif kind == "short_slouch":
         moves.slouch(s, float(rng.uniform(16.0, 25.0)), float(rng.uniform(5.0, 15.0)), rng)
     elif kind == "reach":
@@ -71,21 +72,22 @@ def _random_event(s: Script, rng: np.random.Generator) -> None:
         _away(s, rng, float(rng.uniform(30.0, 300.0)))
 
 
-EVENT_ROOM_S = 700.0  # the longest event (a 10-minute slouch) fits in this
+EVENT_ROOM_S = 500.0  # the longest event (a 7-minute slouch or time away) fits in this
 
 
 def desk_day(duration_s: float, rng: np.random.Generator, head: bool = True) -> BuiltScenario:
-    """Desk work for ``duration_s``: slouches of 5 s to 10 min and 16-30° (with wobble), forward-head
+    """Desk work for ``duration_s``: slouches of 5 s to 7 min and 16-30° (with wobble), forward-head
     spells, reaches, chair turns, walking away and back, upright work between them."""
     s = Script()
     moves.calibration(s, head)
-    for event in _showcase(s, rng, head):
-        moves.sit(s, MIN_GAP_S + float(rng.uniform(0.0, 15.0)), rng)
-        if s.now + 120.0 > duration_s:
-            break
+    for room, event in _showcase(s, rng, head):
+        gap = MIN_GAP_S + float(rng.uniform(0.0, 15.0))
+        if s.now + gap + room + MIN_GAP_S > duration_s:
+            continue
+        moves.sit(s, gap, rng)
         event()
     while s.now + EVENT_ROOM_S + MIN_GAP_S < duration_s:
-        moves.sit(s, MIN_GAP_S + float(rng.exponential(60.0)), rng)
+        moves.sit(s, MIN_GAP_S + float(rng.exponential(120.0)), rng)
         _random_event(s, rng)
     if s.now > duration_s:
         raise ScenarioError(
@@ -146,7 +148,7 @@ def _specs() -> dict[str, ScenarioSpec]:
         ScenarioSpec(
             "desk_day", "desk work with slouches, reaching, walking away, chair turns", 3600.0, desk_day
         ),
-        ScenarioSpec("desk_short", "the first five minutes of a desk day (tests)", 300.0, desk_day),
+        ScenarioSpec("desk_short", "the first eight minutes of a desk day (tests)", 480.0, desk_day),
         ScenarioSpec("not_worn", "both clips flat on a desk", 120.0, not_worn),
         ScenarioSpec("interactive", "sits upright; live requests drive it (dashboard)", 3600.0, interactive),
     ]
