@@ -15,9 +15,9 @@ Core module: no radio, no screen. Usage::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
@@ -32,9 +32,25 @@ class LiveError(SensorbridgeError):
 
 
 class PostureEstimator(Protocol):
-    """The pipeline's live API: batches in, posture samples out (possibly none yet)."""
+    """The pipeline's live API (:class:`sensorbridge.pipeline.live.LivePipeline`): batches in,
+    posture samples out (possibly none yet)."""
 
     def update(self, batch: ImuBatch) -> list[PostureSample]: ...
+
+
+class _AlertLike(Protocol):
+    @property
+    def level(self) -> int: ...
+
+
+class _DrainedLike(Protocol):
+    @property
+    def alerts(self) -> Sequence[_AlertLike]: ...
+
+
+@runtime_checkable
+class _Drains(Protocol):
+    def drain(self) -> _DrainedLike: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +80,9 @@ class LiveSnapshot:
     posture: PostureSample | None = None
     events: int = 0
     log_records: int = 0
-    alerts_sent: int = 0
+    alerts: int = 0  # alerts the pipeline raised
+    alerts_sent: int = 0  # vibrations the clip accepted
+    alert_failures: int = 0  # vibrations that could not be delivered (link down, refused)
 
 
 Listener = Callable[[LiveSnapshot], None]
@@ -73,9 +91,17 @@ Listener = Callable[[LiveSnapshot], None]
 class LiveEngine:
     """Consumes one source; see the module docstring."""
 
-    def __init__(self, source: SampleSource, estimator: PostureEstimator | None = None) -> None:
+    def __init__(
+        self,
+        source: SampleSource,
+        estimator: PostureEstimator | None = None,
+        *,
+        vibrate: bool = True,
+    ) -> None:
         self._source = source
         self._estimator = estimator
+        self._vibrate = vibrate
+        self._tasks: set[asyncio.Task[None]] = set()
         self._snapshot = LiveSnapshot()
         self._listeners: list[Listener] = []
         self._queues: list[asyncio.Queue[LiveSnapshot | None]] = []
@@ -124,6 +150,9 @@ class LiveEngine:
                         break
                     self.handle(event)
             finally:
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
                 stop_task.cancel()
                 await asyncio.gather(stop_task, return_exceptions=True)
                 aclose = getattr(events, "aclose", None)
@@ -148,6 +177,11 @@ class LiveEngine:
                 out = self._estimator.update(event)
                 if out:
                     posture = out[-1]
+                if isinstance(self._estimator, _Drains):
+                    for alert in self._estimator.drain().alerts:
+                        snap = replace(snap, alerts=snap.alerts + 1)
+                        if self._vibrate and isinstance(self._source, CommandSink):
+                            self._spawn(self._buzz(alert.level))
         elif isinstance(event, Gap):
             node = nodes.get(event.role, NodeStatus(event.role))
             nodes[event.role] = replace(
@@ -174,6 +208,20 @@ class LiveEngine:
         )
         self._publish()
 
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _buzz(self, level: int) -> None:
+        pattern = VibrationPattern.SHORT if level <= 1 else VibrationPattern.DOUBLE
+        try:
+            await self.alert(Role.BACK, pattern, min(100, 40 + 20 * level))
+        except SensorbridgeError:
+            # The link is down or the clip refused: counted and shown, the next alert tries again.
+            self._snapshot = replace(self._snapshot, alert_failures=self._snapshot.alert_failures + 1)
+            self._publish()
+
     def _publish(self) -> None:
         for listener in list(self._listeners):
             listener(self._snapshot)
@@ -197,9 +245,9 @@ class LiveEngine:
         """Buzz a clip; returns whether the clip accepted it. Counted in ``alerts_sent``."""
         response = await self.send(role, Vibrate(pattern, intensity))
         ok = response.result == Result.OK
-        if ok:
-            self._snapshot = replace(self._snapshot, alerts_sent=self._snapshot.alerts_sent + 1)
-            self._publish()
+        field_name = "alerts_sent" if ok else "alert_failures"
+        self._snapshot = replace(self._snapshot, **{field_name: getattr(self._snapshot, field_name) + 1})
+        self._publish()
         return ok
 
 

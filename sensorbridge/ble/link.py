@@ -312,7 +312,7 @@ class ClipLink:
 
     # -- commands -------------------------------------------------------------------------------
 
-    async def command(self, command: Command, timeout: float = COMMAND_TIMEOUT_S) -> Response:
+    async def command(self, command: Command, timeout: float = COMMAND_TIMEOUT_S) -> Response:  # noqa: ASYNC109
         """Send one command; returns the clip's response (check ``result``)."""
         if self.lost.is_set():
             raise LinkLostError(f"the link to {self.address} is down", hint="wait for the reconnect")

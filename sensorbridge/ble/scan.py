@@ -46,12 +46,15 @@ def parse_advert(device: BLEDevice, adv: AdvertisementData) -> ClipAdvert:
     return ClipAdvert(base.address, base.name, base.rssi, info.role, info.battery_percent, info.state)
 
 
-async def scan_clips(timeout: float = 5.0, backend: type[BaseBleakScanner] | None = None) -> list[ClipAdvert]:
-    """Every clip heard within ``timeout`` seconds, strongest first."""
+async def scan_clips(seconds: float = 5.0, backend: type[BaseBleakScanner] | None = None) -> list[ClipAdvert]:
+    """Every clip heard within ``seconds``, strongest first."""
     try:
-        found = await BleakScanner.discover(
-            timeout, return_adv=True, service_uuids=[SERVICE_UUID], backend=backend
-        )
+        if backend is None:
+            found = await BleakScanner.discover(seconds, return_adv=True, service_uuids=[SERVICE_UUID])
+        else:
+            found = await BleakScanner.discover(
+                seconds, return_adv=True, service_uuids=[SERVICE_UUID], backend=backend
+            )
     except BleakError as e:
         raise AdapterError(
             f"scanning failed: {e}", hint="check that Bluetooth is on and this user may use it"
@@ -63,10 +66,11 @@ async def scan_clips(timeout: float = 5.0, backend: type[BaseBleakScanner] | Non
 async def find_clip(
     role: Role,
     address: str | None,
-    timeout: float,
+    seconds: float,
     backend: type[BaseBleakScanner] | None = None,
 ) -> tuple[BLEDevice, ClipAdvert] | None:
-    """The first clip seen that has ``address`` (when given) or advertises ``role`` (when not)."""
+    """The first clip seen within ``seconds`` that has ``address`` (when given) or advertises
+    ``role`` (when not)."""
     seen: dict[str, ClipAdvert] = {}
 
     def wanted(device: BLEDevice, adv: AdvertisementData) -> bool:
@@ -79,9 +83,14 @@ async def find_clip(
         return info.role == role
 
     try:
-        device = await BleakScanner.find_device_by_filter(
-            wanted, timeout=timeout, service_uuids=[SERVICE_UUID], backend=backend
-        )
+        if backend is None:
+            device = await BleakScanner.find_device_by_filter(
+                wanted, timeout=seconds, service_uuids=[SERVICE_UUID]
+            )
+        else:
+            device = await BleakScanner.find_device_by_filter(
+                wanted, timeout=seconds, service_uuids=[SERVICE_UUID], backend=backend
+            )
     except BleakError as e:
         raise AdapterError(
             f"scanning failed: {e}", hint="check that Bluetooth is on and this user may use it"

@@ -54,3 +54,36 @@ class SteadyWearer:
         acc += self._rng.normal(0.0, 0.02, acc.shape)
         gyr += self._rng.normal(0.0, 0.002, gyr.shape)
         return acc, gyr
+
+
+class SimMotion:
+    """A node of the wearer simulator (:class:`sensorbridge.sim.NodeStream`) as a motion source: its
+    raw counts turned back into SI units with the simulated clip's own full-scale (the virtual clip
+    quantizes them again at its configured ranges, which is lossless when they agree)."""
+
+    def __init__(self, node: NodeStreamLike) -> None:
+        self._node = node
+        self._lsb = np.asarray(node.settings.lsb(), dtype=np.float64)
+        if self._lsb.shape != (6,):
+            raise ValueError(f"the simulator's lsb() must have shape (6,), got {self._lsb.shape}")
+
+    def next_chunk(self, n: int) -> tuple[FloatArray, FloatArray]:
+        chunk = self._node.next_chunk(n)
+        values = np.asarray(chunk.raw, dtype=np.float64) * self._lsb
+        return values[:, :3], values[:, 3:]
+
+
+class _Settings(Protocol):
+    def lsb(self) -> FloatArray: ...
+
+
+class _Chunk(Protocol):
+    @property
+    def raw(self) -> np.ndarray: ...
+
+
+class NodeStreamLike(Protocol):
+    @property
+    def settings(self) -> _Settings: ...
+
+    def next_chunk(self, n: int) -> _Chunk: ...

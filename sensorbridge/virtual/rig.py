@@ -10,16 +10,19 @@ wearer's real clips take. Everything bumble is created inside the running loop, 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 
 from sensorbridge.ble.bonds import BondRegistry
 from sensorbridge.ble.client import BleSource, ClipTarget
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
 from sensorbridge.protocol import Command, Response
+from sensorbridge.sim import Action, SimOptions, WearerStream
 from sensorbridge.source import SourceEvent
 from sensorbridge.virtual.air import VirtualAir
 from sensorbridge.virtual.backend import bleak_backends
 from sensorbridge.virtual.clip import ClipSpec, VirtualClip
+from sensorbridge.virtual.motion import SimMotion
 
 
 class VirtualSource:
@@ -30,6 +33,8 @@ class VirtualSource:
         self,
         specs: Sequence[ClipSpec] = (ClipSpec(Role.BACK), ClipSpec(Role.HEAD)),
         *,
+        scenario: str | None = None,
+        seed: int = 0,
         speed: float = 1.0,
         bonds: BondRegistry | None = None,
         scan_timeout_s: float = 5.0,
@@ -37,6 +42,15 @@ class VirtualSource:
         if not specs:
             raise SensorbridgeError("a virtual source needs at least one clip")
         self.specs = list(specs)
+        self.wearer: WearerStream | None = None
+        if scenario is not None:
+            # One simulated wearer drives every clip, so back and head move as one body.
+            roles = {s.role for s in self.specs}
+            self.wearer = WearerStream.create(scenario, seed, options=SimOptions(head=Role.HEAD in roles))
+            self.specs = [
+                s if s.motion is not None else replace(s, motion=SimMotion(self.wearer.node(s.role)))
+                for s in self.specs
+            ]
         self.speed = speed
         self.bonds = bonds
         self.scan_timeout_s = scan_timeout_s
@@ -96,3 +110,8 @@ class VirtualSource:
 
     def connected_roles(self) -> frozenset[Role]:
         return self.ble.connected_roles()
+
+    def request(self, action: Action | str) -> float | None:
+        """Ask the simulated wearer to do something (slouch, sit up, a stretch, ...); returns the
+        scenario time it starts, or None when there is no simulated wearer or it makes no sense now."""
+        return self.wearer.request(action) if self.wearer is not None else None
