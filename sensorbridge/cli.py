@@ -21,6 +21,9 @@ from sensorbridge.errors import SensorbridgeError
 # name -> module under sensorbridge.commands (a module may not share a keyword's name, hence import_)
 COMMANDS: dict[str, str] = {
     "dashboard": "dashboard",
+    "summary": "summary",
+    "export": "export",
+    "monitor": "monitor",
 }
 
 

@@ -12,6 +12,7 @@ import math
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -219,58 +220,36 @@ class Store:
         Times are Unix seconds. An interval or episode with the same session and start as a stored one
         replaces it (that is how a growing interval is kept current).
         """
-        iv_rows = []
-        for iv in intervals:
-            _check_span("a posture interval", iv.start, iv.end)
-            if iv.state not in _STATES:
-                raise StoreError(f"unknown posture state {iv.state!r}", hint=f"use one of {sorted(_STATES)}")
-            iv_rows.append(
-                (session_id, iv.start, iv.end, str(iv.state), iv.mean_thoracic_flexion,
-                 iv.max_thoracic_flexion, iv.mean_neck_flexion, iv.forward_head_s)
-            )  # fmt: skip
-        ep_rows = []
-        for ep in episodes:
-            _check_span("a slouch episode", ep.start, ep.end)
-            ep_rows.append((session_id, ep.start, ep.end, ep.peak_flexion))
-        al_rows = []
-        for al in alerts:
-            _finite("an alert", al.t)
-            al_rows.append((session_id, al.t, al.kind, al.level, al.delivered))
-        gap_rows = []
-        for g in gaps:
-            _check_span("a gap", g.start, g.end)
-            gap_rows.append((session_id, int(g.role), g.start, g.end, g.samples_lost))
-        sets = list(stretch_sets)
-        for s in sets:
-            _check_span("a stretch set", s.start, s.end)
-            for h in s.holds:
-                _check_span("a stretch hold", h.start, h.end)
+        rows = _Rows.check(intervals, episodes, alerts, stretch_sets, gaps)
         with transaction(self.conn, "write posture data") as c:
-            c.executemany(_UPSERT_INTERVAL, iv_rows)
-            c.executemany(_UPSERT_EPISODE, ep_rows)
-            c.executemany(
-                "INSERT INTO alerts (session_id, t, kind, level, delivered) VALUES (?, ?, ?, ?, ?)", al_rows
+            rows.insert(c, session_id)
+
+    def add_session(
+        self,
+        wearer_id: int,
+        start: float,
+        end: float,
+        *,
+        recording_path: str | None = None,
+        source: str = "import",
+        intervals: Iterable[StateInterval] = (),
+        episodes: Iterable[SlouchEpisode] = (),
+        alerts: Iterable[Alert] = (),
+        stretch_sets: Iterable[StretchSet] = (),
+        gaps: Iterable[Gap] = (),
+    ) -> int:
+        """A whole ended session and everything it measured, in one transaction (for imports)."""
+        _check_span("a session", start, end)
+        rows = _Rows.check(intervals, episodes, alerts, stretch_sets, gaps)
+        with transaction(self.conn, "store the session") as c:
+            cur = c.execute(
+                """INSERT INTO sessions (wearer_id, started_at, ended_at, recording_path, source)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (wearer_id, start, end, recording_path, source),
             )
-            c.executemany(
-                "INSERT INTO gaps (session_id, role, t_start, t_end, samples_lost) VALUES (?, ?, ?, ?, ?)",
-                gap_rows,
-            )
-            for s in sets:
-                cur = c.execute(
-                    """INSERT INTO stretch_sets (session_id, exercise, t_start, t_end, attempts, valid_reps,
-                                                 verifiable) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                    (session_id, s.exercise, s.start, s.end, s.attempts, s.valid_reps, int(s.verifiable)),
-                )
-                set_id = cur.lastrowid
-                for h in s.holds:
-                    hc = c.execute(
-                        "INSERT INTO stretch_holds (set_id, t_start, t_end, valid) VALUES (?, ?, ?, ?)",
-                        (set_id, h.start, h.end, int(h.valid)),
-                    )
-                    c.executemany(
-                        "INSERT OR IGNORE INTO hold_faults (hold_id, fault) VALUES (?, ?)",
-                        [(hc.lastrowid, f) for f in h.faults],
-                    )
+            sid = int(cur.lastrowid or 0)
+            rows.insert(c, sid)
+            return sid
 
     def add_device_log(
         self, clip_id: int, records: Iterable[LogRecord], *, read_at: float
@@ -293,3 +272,78 @@ class Store:
             )
             new = c.total_changes - before
         return new, len(rows) - new
+
+
+@dataclass
+class _Rows:
+    """Rows checked before any transaction starts, so bad input never leaves half a write."""
+
+    intervals: list[tuple[Any, ...]]
+    episodes: list[tuple[Any, ...]]
+    alerts: list[tuple[Any, ...]]
+    gaps: list[tuple[Any, ...]]
+    sets: list[StretchSet]
+
+    @classmethod
+    def check(
+        cls,
+        intervals: Iterable[StateInterval],
+        episodes: Iterable[SlouchEpisode],
+        alerts: Iterable[Alert],
+        stretch_sets: Iterable[StretchSet],
+        gaps: Iterable[Gap],
+    ) -> _Rows:
+        iv_rows = []
+        for iv in intervals:
+            _check_span("a posture interval", iv.start, iv.end)
+            if iv.state not in _STATES:
+                raise StoreError(f"unknown posture state {iv.state!r}", hint=f"use one of {sorted(_STATES)}")
+            iv_rows.append(
+                (iv.start, iv.end, str(iv.state), iv.mean_thoracic_flexion, iv.max_thoracic_flexion,
+                 iv.mean_neck_flexion, iv.forward_head_s)
+            )  # fmt: skip
+        ep_rows = []
+        for ep in episodes:
+            _check_span("a slouch episode", ep.start, ep.end)
+            ep_rows.append((ep.start, ep.end, ep.peak_flexion))
+        al_rows = []
+        for al in alerts:
+            _finite("an alert", al.t)
+            al_rows.append((al.t, al.kind, al.level, al.delivered))
+        gap_rows = []
+        for g in gaps:
+            _check_span("a gap", g.start, g.end)
+            gap_rows.append((int(g.role), g.start, g.end, g.samples_lost))
+        sets = list(stretch_sets)
+        for st in sets:
+            _check_span("a stretch set", st.start, st.end)
+            for h in st.holds:
+                _check_span("a stretch hold", h.start, h.end)
+        return cls(iv_rows, ep_rows, al_rows, gap_rows, sets)
+
+    def insert(self, c: sqlite3.Connection, sid: int) -> None:
+        c.executemany(_UPSERT_INTERVAL, [(sid, *r) for r in self.intervals])
+        c.executemany(_UPSERT_EPISODE, [(sid, *r) for r in self.episodes])
+        c.executemany(
+            "INSERT INTO alerts (session_id, t, kind, level, delivered) VALUES (?, ?, ?, ?, ?)",
+            [(sid, *r) for r in self.alerts],
+        )
+        c.executemany(
+            "INSERT INTO gaps (session_id, role, t_start, t_end, samples_lost) VALUES (?, ?, ?, ?, ?)",
+            [(sid, *r) for r in self.gaps],
+        )
+        for st in self.sets:
+            cur = c.execute(
+                """INSERT INTO stretch_sets (session_id, exercise, t_start, t_end, attempts, valid_reps,
+                                             verifiable) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (sid, st.exercise, st.start, st.end, st.attempts, st.valid_reps, int(st.verifiable)),
+            )
+            for h in st.holds:
+                hc = c.execute(
+                    "INSERT INTO stretch_holds (set_id, t_start, t_end, valid) VALUES (?, ?, ?, ?)",
+                    (cur.lastrowid, h.start, h.end, int(h.valid)),
+                )
+                c.executemany(
+                    "INSERT OR IGNORE INTO hold_faults (hold_id, fault) VALUES (?, ?)",
+                    [(hc.lastrowid, f) for f in h.faults],
+                )
