@@ -1,0 +1,215 @@
+"""``sensorbridge monitor``: the main job without the dashboard. Connects the clips (real, or virtual
+with ``--virtual``), runs the live pipeline, and prints the angles, state and both links once a
+second of stream time, as text or JSON lines, for scripts and CI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
+
+from sensorbridge.config import Config
+from sensorbridge.conventions import Role
+from sensorbridge.errors import SensorbridgeError
+
+HELP = "connect the clips and print live angles, states and link status once a second"
+
+
+class MonitorError(SensorbridgeError):
+    """The monitor cannot run as asked."""
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by ``monitor`` and ``record``: where the samples come from."""
+    parser.add_argument(
+        "--virtual",
+        nargs="?",
+        const="desk_day",
+        default=argparse.SUPPRESS,  # keep the global `sensorbridge --virtual` when given there
+        metavar="SCENARIO",
+        help="stream virtual clips wearing a simulated person (default scenario: desk_day)",
+    )
+    parser.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="the back clip's address, then the head clip's (default: the first clip of each role)",
+    )
+    parser.add_argument("--no-head", action="store_true", help="only the back clip")
+    parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, metavar="X", help="with --virtual: run X times real time"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="with --virtual: the simulation's seed")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_source_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+    parser.add_argument(
+        "--calibrate",
+        type=float,
+        default=None,
+        metavar="S",
+        help="calibrate the neutral pose on the first S seconds (sit upright and still)",
+    )
+
+
+def build_source(args: argparse.Namespace, config: Config) -> tuple[Any, Callable[[float], Awaitable[Any]]]:
+    """The sample source the flags ask for, and how to wait a second of its time."""
+    roles = [Role.BACK] if args.no_head else [Role.BACK, Role.HEAD]
+    virtual = getattr(args, "virtual", None)
+    if args.speed <= 0:
+        raise MonitorError(f"--speed must be positive, got {args.speed}")
+    if len(args.device) > 2:
+        raise MonitorError("at most two --device addresses (back, then head)")
+    if virtual is not None:
+        if args.device:
+            raise MonitorError("--device and --virtual exclude each other", hint="drop one of them")
+        from sensorbridge.virtual.clip import ClipSpec
+        from sensorbridge.virtual.rig import VirtualSource
+
+        specs = [ClipSpec(role, seed=args.seed + i) for i, role in enumerate(roles)]
+        source = VirtualSource(specs, scenario=virtual, seed=args.seed, speed=args.speed)
+
+        async def world_sleep(seconds: float) -> None:
+            await source.air.clock.sleep(seconds)
+
+        return source, world_sleep
+    if args.speed != 1.0:
+        raise MonitorError("--speed only applies to --virtual clips", hint="real clips run in real time")
+    from sensorbridge.ble.bonds import BondRegistry
+    from sensorbridge.ble.client import BleSource, ClipTarget
+
+    targets = [
+        ClipTarget(role, args.device[i] if i < len(args.device) else None) for i, role in enumerate(roles)
+    ]
+    bonds = BondRegistry(config.db_path.parent / "bonds.json")
+    return BleSource(targets, bonds=bonds), asyncio.sleep
+
+
+def _fmt(value: float | None, unit: str = "°") -> str:
+    return "  —  " if value is None else f"{value:+5.1f}{unit}"
+
+
+def snapshot_record(snap: Any, elapsed: float) -> dict[str, Any]:
+    """One JSON line: stream time, posture and both links."""
+    posture = snap.posture
+    angles = posture.angles if posture is not None else None
+    return {
+        "elapsed_s": round(elapsed, 3),
+        "t": None if posture is None else round(posture.t, 3),
+        "state": None if posture is None else str(posture.state),
+        "angles": None
+        if angles is None
+        else {
+            "thoracic_flexion": angles.thoracic_flexion,
+            "thoracic_lateral": angles.thoracic_lateral,
+            "neck_flexion": angles.neck_flexion,
+            "neck_lateral": angles.neck_lateral,
+            "neck_rotation": angles.neck_rotation,
+        },
+        "nodes": {
+            role.name.lower(): {
+                "link": str(node.state),
+                "samples": node.samples,
+                "gaps": node.gaps,
+                "samples_lost": node.samples_lost,
+                "battery": node.battery,
+                "rssi": node.rssi,
+                "rate_hz": node.rate_hz,
+                "message": node.message,
+            }
+            for role, node in sorted(snap.nodes.items())
+        },
+        "alerts": snap.alerts,
+        "alerts_sent": snap.alerts_sent,
+    }
+
+
+def snapshot_line(snap: Any, elapsed: float) -> str:
+    """One human line: time, state, angles, each link."""
+    posture = snap.posture
+    a = posture.angles if posture is not None else None
+    state = "waiting" if posture is None else str(posture.state)
+    angles = (
+        f"thoracic {_fmt(a.thoracic_flexion)} lat {_fmt(a.thoracic_lateral)} neck {_fmt(a.neck_flexion)}"
+        if a is not None
+        else "no posture yet"
+    )
+    links = "  ".join(
+        f"{role.name.lower()}: {node.state} {node.samples} smp {node.samples_lost} lost"
+        + (f" {node.battery}%" if node.battery is not None else "")
+        for role, node in sorted(snap.nodes.items())
+    )
+    return f"{elapsed:7.1f}s  {state:<11} {angles}  | {links}"
+
+
+async def monitor(
+    source: Any,
+    sleep: Callable[[float], Awaitable[Any]],
+    *,
+    duration: float | None,
+    as_json: bool,
+    calibrate_s: float | None,
+    expect_head: bool,
+    vibrate: bool,
+    out: TextIO,
+) -> Any:
+    """Run the live engine over ``source``, print every second, stop after ``duration``."""
+    from sensorbridge.live import LiveEngine
+    from sensorbridge.pipeline.live import LivePipeline
+
+    pipeline = LivePipeline(expect_head=expect_head)
+    engine = LiveEngine(source, pipeline, vibrate=vibrate)
+    if calibrate_s is not None:
+        started = False
+
+        def start_calibration(snap: Any) -> None:
+            nonlocal started
+            back = snap.nodes.get(Role.BACK)
+            if not started and back is not None and back.last_t is not None:
+                started = True
+                pipeline.start_calibration(back.last_t, calibrate_s)
+
+        engine.subscribe(start_calibration)
+    run = asyncio.ensure_future(engine.run())
+    elapsed = 0.0
+    try:
+        while not run.done() and (duration is None or elapsed < duration):
+            step = 1.0 if duration is None else min(1.0, duration - elapsed)
+            await asyncio.wait([run, asyncio.ensure_future(sleep(step))], return_when=asyncio.FIRST_COMPLETED)
+            elapsed += step
+            snap = engine.latest
+            line = json.dumps(snapshot_record(snap, elapsed)) if as_json else snapshot_line(snap, elapsed)
+            print(line, file=out, flush=True)
+    finally:
+        engine.stop()
+        result = await run
+    return result
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    source, sleep = build_source(args, config)
+    snap = asyncio.run(
+        monitor(
+            source,
+            sleep,
+            duration=args.duration,
+            as_json=args.json,
+            calibrate_s=args.calibrate,
+            expect_head=not args.no_head,
+            vibrate=config.vibrate,
+            out=sys.stdout,
+        )
+    )
+    if not any(node.samples for node in snap.nodes.values()):
+        raise MonitorError(
+            "no samples arrived from any clip",
+            hint="check that the clips are charged and near; `sensorbridge scan` lists what is heard",
+        )
+    return 0
