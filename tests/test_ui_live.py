@@ -12,7 +12,7 @@ from sensorbridge.ui.widgets.gauges import AngleGauges
 from sensorbridge.ui.widgets.link_panel import LinkPanel
 from sensorbridge.ui.widgets.state_badge import StateBadge
 from sensorbridge.ui.widgets.totals import TotalsPanel
-from tests.ui_helpers import make_app, plain, step
+from tests.test_ui_support import make_app, plain, step
 
 SIZE = (120, 40)
 
@@ -24,10 +24,12 @@ async def test_live_shows_upright_angles_and_both_clips() -> None:
         assert isinstance(app.screen, LiveScreen)
         assert "UPRIGHT" in plain(app.screen.query_one(StateBadge))
         gauges = plain(app.screen.query_one(AngleGauges))
-        assert "Thoracic flexion" in gauges and "+6.0°" in gauges  # uncalibrated mounting offset
+        assert "Thoracic flexion" in gauges
+        assert "+6.0°" in gauges
         assert "no head clip" not in gauges
         links = plain(app.screen.query_one(LinkPanel))
-        assert links.count("streaming") == 2 and "104 Hz" in links
+        assert links.count("streaming") == 2
+        assert "104 Hz" in links
         assert not app.screen.query_one(AlertBanner).has_class("-shown")
 
 
@@ -50,9 +52,11 @@ async def test_a_slouch_past_the_dwell_alerts_once_with_banner_bell_and_buzz() -
         ]
         assert "SLOUCHING" in plain(app.screen.query_one(StateBadge))
         await step(pilot, engine, 10.0)  # the same alert is not repeated at every frame
-        assert app.bells == 1 and len(engine.vibrations) == 1
+        assert app.bells == 1
+        assert len(engine.vibrations) == 1
         totals = plain(app.screen.query_one(TotalsPanel))
-        assert "Episodes" in totals and " 1" in totals
+        assert "Episodes" in totals
+        assert " 1" in totals
         await pilot.press("U")  # sit up: the banner goes
         await step(pilot, engine, 3.0)
         assert not app.screen.query_one(AlertBanner).has_class("-shown")
@@ -65,7 +69,8 @@ async def test_bell_and_buzz_follow_the_config() -> None:
         await step(pilot, engine, 40.0)
         await pilot.pause()
         assert app.screen.query_one(AlertBanner).has_class("-shown")
-        assert app.bells == 0 and engine.vibrations == []
+        assert app.bells == 0
+        assert engine.vibrations == []
 
 
 async def test_snooze_with_one_key_then_resume() -> None:
@@ -76,13 +81,16 @@ async def test_snooze_with_one_key_then_resume() -> None:
         await step(pilot, engine, 60.0)
         await pilot.pause()
         assert engine.live().state is PostureState.SLOUCHED
-        assert app.bells == 0 and engine.vibrations == []
+        assert app.bells == 0
+        assert engine.vibrations == []
         badge = plain(app.screen.query_one(StateBadge))
-        assert "snoozed" in badge and "28m 59s left" in badge
+        assert "snoozed" in badge
+        assert "28m 59s left" in badge
         await pilot.press("0")  # resume
         await step(pilot, engine, 1.0)
         await pilot.pause()
-        assert app.bells == 1 and len(engine.vibrations) == 1
+        assert app.bells == 1
+        assert len(engine.vibrations) == 1
         assert "Alerts on" in plain(app.screen.query_one(StateBadge))
 
 
@@ -106,13 +114,16 @@ async def test_a_clip_drops_and_comes_back() -> None:
         engine.set_link(Role.HEAD, LinkState.BACKOFF, "link lost; retrying in 2 s", dropped=52)
         await step(pilot, engine, 1.0)
         links = plain(app.screen.query_one(LinkPanel))
-        assert "backoff" in links and "retrying" in links and "dropped 52" in links
+        assert "backoff" in links
+        assert "retrying" in links
+        assert "dropped 52" in links
         assert plain(app.screen.query_one(AngleGauges)).count("no head clip") == 3
         assert "UPRIGHT" in plain(app.screen.query_one(StateBadge))  # the back clip carries on
         engine.set_link(Role.HEAD, LinkState.STREAMING)
         await step(pilot, engine, 1.0)
         links = plain(app.screen.query_one(LinkPanel))
-        assert links.count("streaming") == 2 and "dropped 52" in links
+        assert links.count("streaming") == 2
+        assert "dropped 52" in links
         assert "no head clip" not in plain(app.screen.query_one(AngleGauges))
         # each change was announced once: lost, then back
         assert [n.message for n in app._notifications] == [
@@ -138,7 +149,9 @@ async def test_walking_away_reads_not_worn_and_history_fills() -> None:
         await step(pilot, engine, 5.0)
         assert "NOT WORN" in plain(app.screen.query_one(StateBadge))
         history = engine.live().history
-        assert len(history) == 15 and history[-1] is None and history[0] is not None
+        assert len(history) == 15
+        assert history[-1] is None
+        assert history[0] is not None
         await pilot.press("B")
         await step(pilot, engine, 2.0)
         assert "UPRIGHT" in plain(app.screen.query_one(StateBadge))

@@ -46,8 +46,10 @@ def test_gauge_zero_is_centred_and_calm() -> None:
 def test_gauge_fills_toward_the_sign() -> None:
     forward = gauge(12.5, 10.0, width=21).plain
     back = gauge(-12.5, 10.0, width=21).plain
-    assert forward[11:16] == "█████" and "█" not in forward[:10]
-    assert back[5:10] == "█████" and "█" not in back[11:]
+    assert forward[11:16] == "█████"
+    assert "█" not in forward[:10]
+    assert back[5:10] == "█████"
+    assert "█" not in back[11:]
 
 
 def test_gauge_colour_follows_the_limit() -> None:
@@ -63,12 +65,13 @@ def test_gauge_colour_follows_the_limit() -> None:
 def test_gauge_clips_at_the_span_and_draws_unknown_as_an_empty_track() -> None:
     assert gauge(1000.0, 10.0, width=21).plain[11:] == "█" * 10
     unknown = gauge(None, 10.0, width=21).plain
-    assert "█" not in unknown and len(unknown) == 21
+    assert "█" not in unknown
+    assert len(unknown) == 21
 
 
 @pytest.mark.parametrize(("limit", "span", "width"), [(0.0, None, 21), (10.0, 5.0, 21), (10.0, None, 2)])
 def test_gauge_refuses_what_it_cannot_draw(limit: float, span: float | None, width: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"limit|span|width"):
         gauge(1.0, limit, span=span, width=width)
 
 
@@ -80,8 +83,10 @@ def test_sparkline_scales_between_lo_and_hi() -> None:
 
 def test_sparkline_short_history_is_right_aligned_and_gaps_are_blank() -> None:
     line = sparkline([1.0, None, 3.0], 6)
-    assert line[:3] == "   " and line[4] == " "
-    assert line[3] == SPARK_CHARS[0] and line[5] == SPARK_CHARS[-1]
+    assert line[:3] == "   "
+    assert line[4] == " "
+    assert line[3] == SPARK_CHARS[0]
+    assert line[5] == SPARK_CHARS[-1]
     assert sparkline([], 4) == "    "
 
 
@@ -97,7 +102,7 @@ def test_sparkline_long_series_keeps_each_bins_peak() -> None:
 def test_resample_max_bins() -> None:
     assert resample_max([1.0, 2.0, 3.0, 4.0], 2) == [2.0, 4.0]
     assert resample_max([None, None, 5.0], 3) == [None, None, 5.0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="width"):
         resample_max([1.0], 0)
 
 
@@ -128,6 +133,8 @@ def test_meter_and_zone_bar() -> None:
     assert meter(2.0, 4) == "████"
     bar = zone_bar(15.0, (10.0, 20.0), span=30.0, width=31)
     assert bar.plain[15] == "●"
-    assert bar.plain[10] == "▒" and bar.plain[20] == "▒" and bar.plain[21] == "─"
+    assert bar.plain[10] == "▒"
+    assert bar.plain[20] == "▒"
+    assert bar.plain[21] == "─"
     with pytest.raises(ValueError, match="zone"):
         zone_bar(1.0, (20.0, 10.0), span=30.0)

@@ -85,7 +85,7 @@ class ScriptedEngine:
         self._cal = CalibrationView(CalibrationPhase.IDLE)
         self._cal_t0 = 0.0
         self._cal_peak = 0.0
-        self._prev_flex = 0.0
+        self._prev_flex: float | None = None  # last tick's thoracic flexion, for the stillness meter
         self._checker: StretchChecker | None = None
         self._task: asyncio.Task[None] | None = None
         self._forgotten: set[str] = set()
@@ -160,7 +160,7 @@ class ScriptedEngine:
             self._next_history_t += 1.0
             self._history.append(angles.thoracic_flexion if self._state.value != "not_worn" else None)
         self._angles_now = angles
-        self._prev_flex = angles.thoracic_flexion or 0.0
+        self._prev_flex = angles.thoracic_flexion
 
     def _classify(self, angles: Angles, dt: float) -> PostureState:
         flex = angles.thoracic_flexion
@@ -279,7 +279,7 @@ class ScriptedEngine:
         if self.wearer_model.away:
             self._fail(CalibrationFailure.NOT_WORN)
             return
-        speed = abs(flex - self._prev_flex) / dt
+        speed = 0.0 if self._prev_flex is None else abs(flex - self._prev_flex) / dt
         if cal.phase is CalibrationPhase.HOLD:
             stillness = max(0.0, 1.0 - speed / STILL_DEG_S)
             if self.wearer_model.moving or stillness < 0.25:
@@ -320,7 +320,7 @@ class ScriptedEngine:
             view = self._checker.view
             if view.verifiable and view.results:
                 self.stored.stretch_sets.append(view)
-            self._last_stretch = view
+            self._last_stretch = replace(view, finished=True)  # stopped: the set is over either way
             self._checker = None
 
     def stretch(self) -> StretchView | None:

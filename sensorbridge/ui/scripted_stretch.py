@@ -18,13 +18,13 @@ ZONES: dict[StretchKind, tuple[float, float]] = {
     StretchKind.CHIN_TUCK: (8.0, 25.0),
     StretchKind.CERVICAL_FLEXION: (25.0, 60.0),
     StretchKind.LATERAL_FLEXION: (15.0, 45.0),
-    StretchKind.SHOULDER_SQUEEZE: (4.0, 15.0),
+    StretchKind.SHOULDER_SQUEEZE: (4.0, 20.0),
 }
 SCALE_DEG: dict[StretchKind, float] = {  # the end of the zone bar's scale
     StretchKind.CHIN_TUCK: 40.0,
     StretchKind.CERVICAL_FLEXION: 70.0,
     StretchKind.LATERAL_FLEXION: 60.0,
-    StretchKind.SHOULDER_SQUEEZE: 20.0,
+    StretchKind.SHOULDER_SQUEEZE: 25.0,
 }
 
 

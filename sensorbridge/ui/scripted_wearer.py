@@ -22,7 +22,7 @@ STRETCH_POSE: dict[StretchKind, dict[str, float]] = {
     StretchKind.CHIN_TUCK: {"neck_flexion": 15.0},
     StretchKind.CERVICAL_FLEXION: {"neck_flexion": 40.0},
     StretchKind.LATERAL_FLEXION: {"neck_lateral": 25.0},
-    StretchKind.SHOULDER_SQUEEZE: {"thoracic_flexion": -8.0},
+    StretchKind.SHOULDER_SQUEEZE: {"thoracic_flexion": -12.0},
 }
 STRETCH_BAD_FAULT: dict[StretchKind, StretchFault] = {
     StretchKind.CHIN_TUCK: StretchFault.HEAD_JUT,

@@ -55,7 +55,9 @@ def sample_days() -> list[DayView]:
     return days
 
 
-def make_app(engine: ScriptedEngine | None = None, **config: object) -> tuple[SensorbridgeApp, ScriptedEngine]:
+def make_app(
+    engine: ScriptedEngine | None = None, **config: object
+) -> tuple[SensorbridgeApp, ScriptedEngine]:
     engine = engine or ScriptedEngine(realtime=False)
     app = build_app(Config(**config), engine, FixedSummaries(sample_days()), refresh_hz=0, today=TODAY)  # type: ignore[arg-type]
     return app, engine
