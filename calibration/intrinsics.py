@@ -17,8 +17,9 @@ from calibration.errors import CalibrationError, RejectReason
 from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray
 
 
-def still_mask(gyr: FloatArray, fs: float, window_s: float = 0.5, max_std: float = 0.02) -> FloatArray:
-    """Boolean (N,) true where the gyroscope's spread over a ``window_s`` block is below ``max_std`` rad/s."""
+def still_mask(gyr: FloatArray, fs: float, window_s: float = 0.5, max_rate: float = 0.02) -> FloatArray:
+    """Boolean (N,) true where, over each ``window_s`` block, the mean rate and the spread of the
+    gyroscope are both below ``max_rate`` rad/s (a slow smooth movement has a small spread only)."""
     if gyr.ndim != 2 or gyr.shape[1] != 3:
         raise ValueError(f"gyr must be (N, 3), got {gyr.shape}")
     n = gyr.shape[0]
@@ -27,8 +28,10 @@ def still_mask(gyr: FloatArray, fs: float, window_s: float = 0.5, max_std: float
     mask = np.zeros(n, dtype=bool)
     if blocks == 0:
         return mask
-    spread = gyr[: blocks * w].reshape(blocks, w, 3).std(axis=1).max(axis=1)
-    mask[: blocks * w] = np.repeat(spread < max_std, w)
+    g = gyr[: blocks * w].reshape(blocks, w, 3)
+    spread = g.std(axis=1).max(axis=1)
+    rate = np.linalg.norm(g.mean(axis=1), axis=1)
+    mask[: blocks * w] = np.repeat((spread < max_rate) & (rate < max_rate), w)
     return mask
 
 

@@ -25,7 +25,8 @@ class ProcedureSettings:
     neutral: NeutralSettings = field(default_factory=NeutralSettings)
     mounting: MountingSettings = field(default_factory=MountingSettings)
     still_window_s: float = 0.5  # blocks over which stillness is judged
-    still_gyro_std: float = 0.05  # rad/s, same as the hold's limit
+    still_gyro: float = 0.05  # rad/s (~3 °/s) mean rate and spread per block; a gyro bias is far less
+    trim_s: float = 0.5  # dropped from the end of the hold: the start of the bend is slow
 
 
 def _first_still_run(still: FloatArray, min_len: int) -> tuple[int, int] | None:
@@ -67,7 +68,7 @@ def calibrate_clip(
             hint="sit upright and hold still until the countdown ends",
         )
     fs = (n - 1) / seconds
-    still = still_mask(gyr, fs, settings.still_window_s, settings.still_gyro_std)
+    still = still_mask(gyr, fs, settings.still_window_s, settings.still_gyro)
     run = _first_still_run(still, round(settings.neutral.min_hold_s * fs))
     if run is None:
         # Measure the whole window so the error names what moved.
@@ -78,6 +79,7 @@ def calibrate_clip(
             hint="sit upright and hold still for the whole countdown",
         )
     s, e = run
+    e = max(s + round(settings.neutral.min_hold_s * fs), e - round(settings.trim_s * fs))
     hold = measure_neutral(t[s:e], acc[s:e], gyr[s:e], settings.neutral)
     matrix = nominal_mounting(hold.up_in_sensor)
     measured = False

@@ -46,6 +46,7 @@ class Analysis:
     timeline: Timeline  # per tick
     intervals: list[StateInterval]
     slouch_episodes: list[SlouchEpisode]
+    forward_head_episodes: list[SlouchEpisode]
     exercises: list[ExerciseReport]
     summary: Summary
     gaps: list[Gap] = field(default_factory=list)
@@ -67,6 +68,14 @@ class Analysis:
             "slouch_episodes": [
                 {"start": round(e.start, 3), "end": round(e.end, 3), "peak_flexion": round(e.peak_flexion, 2)}
                 for e in self.slouch_episodes
+            ],
+            "forward_head_episodes": [
+                {
+                    "start": round(e.start, 3),
+                    "end": round(e.end, 3),
+                    "peak_neck_flexion": round(e.peak_flexion, 2),
+                }
+                for e in self.forward_head_episodes
             ],
             "exercises": [
                 {
@@ -190,6 +199,7 @@ def analyze(
         relabels.extend(o.relabels)
         result.alerts.extend(o.alerts)
         result.episodes.extend(o.episodes)
+        result.forward_head.extend(o.forward_head)
         result.gaps.extend(o.gaps)
         if quaternion_sink is not None:
             for role, t, q in o.quaternions:
@@ -221,6 +231,7 @@ def analyze(
         tl,
         intervals(tl, settings.slouch.forward_head_deg),
         episodes,
+        result.forward_head,
         reports,
         Summary.of(tl, episodes),
         result.gaps,

@@ -53,6 +53,7 @@ class EngineOutput:
     relabels: list[Relabel] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     episodes: list[SlouchEpisode] = field(default_factory=list)
+    forward_head: list[SlouchEpisode] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     exercise: list[ExerciseProgress] = field(default_factory=list)
     # (role, t (N,), quat (N, 4)) of the samples filtered, when the engine keeps them
@@ -120,7 +121,9 @@ class Engine:
         for role, node in self.nodes.items():
             self.pending[role] = NodeTicks.concat([self.pending[role], node.flush()])
         self._emit(out, final=True)
-        out.episodes.extend(self.tracker.flush())
+        closing = self.tracker.flush()
+        out.episodes.extend(closing.episodes)
+        out.forward_head.extend(closing.forward_head)
         if self.exercise is not None:
             out.exercise.extend(self.exercise.finish())
         return out
@@ -191,6 +194,7 @@ class Engine:
         out.relabels.extend(step.relabels)
         out.alerts.extend(step.alerts)
         out.episodes.extend(step.episodes)
+        out.forward_head.extend(step.forward_head)
         frame = TickFrame(t, step.states, flex, lat, nflex, nlat, nrot)
         if self.exercise is not None:
             out.exercise.extend(self.exercise.step(frame, has_head=self.expect_head))

@@ -36,6 +36,7 @@ class LiveEvents:
     alerts: list[Alert] = field(default_factory=list)
     relabels: list[Relabel] = field(default_factory=list)
     episodes: list[SlouchEpisode] = field(default_factory=list)
+    forward_head: list[SlouchEpisode] = field(default_factory=list)
     exercise: list[ExerciseProgress] = field(default_factory=list)
     calibration: list[CalibrationResult] = field(default_factory=list)
 
@@ -119,6 +120,7 @@ class LivePipeline:
         ev.alerts.extend(out.alerts)
         ev.relabels.extend(out.relabels)
         ev.episodes.extend(out.episodes)
+        ev.forward_head.extend(out.forward_head)
         ev.exercise.extend(out.exercise)
         f = out.frame
         samples = [

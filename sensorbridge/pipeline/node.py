@@ -74,18 +74,24 @@ class NodeOutput:
 class NodeStream:
     """The streaming path of one clip. ``push`` any chunk; ``flush`` at the end of an input."""
 
-    def __init__(self, role: Role, settings: PipelineSettings, intrinsics: SensorIntrinsics) -> None:
+    def __init__(
+        self,
+        role: Role,
+        settings: PipelineSettings,
+        intrinsics: SensorIntrinsics,
+        rate_hz: float | None = None,
+    ) -> None:
         self.role = role
         self.settings = settings
         self.intrinsics = intrinsics
         st = settings.stream
-        self.rate = st.rate_hz
+        self.rate = rate_hz or st.rate_hz
         self.tick_hz = st.tick_hz
-        self.resampler = Resampler(st.rate_hz, st.max_interp_gap_s)
-        self.filter = OrientationFilter(settings.orientation, st.rate_hz)
+        self.resampler = Resampler(self.rate, st.max_interp_gap_s)
+        self.filter = OrientationFilter(settings.orientation, self.rate)
         self._carry = np.zeros((0, _WIDTH))
         self._carry_k = np.zeros(0, np.int64)
-        self._last_n: int | None = None
+        self._last_t: float | None = None
         self.samples_in = 0
         self.samples_filtered = 0
         self.last_t: float | None = None  # the latest grid time filtered
@@ -97,14 +103,14 @@ class NodeStream:
         acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
         rs = self.resampler.push(batch.t, acc, gyr)
         gaps = [Gap(self.role, s, e, lost) for s, e, lost in rs.gaps]
-        if rs.n.size == 0:
+        if rs.t.size == 0:
             return NodeOutput(NodeTicks.empty(), gaps, rs.t, np.zeros((0, 4)))
-        quat, bias, rest = self._filter(rs.n, rs.gyr, rs.acc)
-        self.samples_filtered += int(rs.n.size)
+        quat, bias, rest = self._filter(rs.t, rs.gyr, rs.acc)
+        self.samples_filtered += int(rs.t.size)
         self.last_t = float(rs.t[-1])
         gyro_norm = np.linalg.norm(rs.gyr - bias, axis=1)
         acc_dev = np.abs(np.linalg.norm(rs.acc, axis=1) - STANDARD_GRAVITY)
-        block = np.empty((rs.n.size, _WIDTH))
+        block = np.empty((rs.t.size, _WIDTH))
         block[:, _Q] = quat
         block[:, _GYR] = gyro_norm
         block[:, _ACC] = acc_dev
@@ -116,17 +122,17 @@ class NodeStream:
         """The last, partly filled tick (at the end of an input)."""
         return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
 
-    def _filter(self, n: np.ndarray, gyr: FloatArray, acc: FloatArray) -> tuple[FloatArray, ...]:
+    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> tuple[FloatArray, ...]:
         """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
-        limit = self.settings.orientation.reset_after_gap_s * self.rate
-        prev = np.concatenate([[self._last_n if self._last_n is not None else n[0] - 1], n[:-1]])
-        cuts = np.flatnonzero(n - prev > limit)
-        self._last_n = int(n[-1])
+        limit = self.settings.orientation.reset_after_gap_s
+        prev = np.concatenate([[self._last_t if self._last_t is not None else t[0]], t[:-1]])
+        cuts = np.flatnonzero(t - prev > limit)
+        self._last_t = float(t[-1])
         if cuts.size == 0:
             out = self.filter.update_batch(gyr, acc)
             return out.quat, out.bias, out.rest
         parts = []
-        bounds = [0, *cuts.tolist(), n.size]
+        bounds = [0, *cuts.tolist(), t.size]
         for a, b in itertools.pairwise(bounds):
             if a in cuts:
                 self.filter.reset(keep_bias=True)

@@ -1,10 +1,15 @@
-"""Streaming resampler: irregular sample times onto a uniform grid, chunk by chunk.
+"""Streaming regulariser: possibly irregular sample times in, a near-uniform stream out, chunk by chunk.
 
-The grid is ``t0 + n / rate`` with ``t0`` the stream's first sample time, so it does not depend on how
-the stream was cut into chunks. Samples already on the grid (within a quarter period) pass through
-untouched (the fast path for a clip's own timestamps); otherwise each grid point is linearly
-interpolated between its neighbours. A hole longer than ``max_gap_s`` is not bridged: its grid points
-are skipped and reported as a gap, and the next sample starts the grid afresh at the next grid point.
+Every rule looks only at a sample and the one before it in the whole stream, so the output does not
+depend on how the stream was cut into chunks (live packets or offline blocks give the same samples):
+
+- a spacing within ``[0.25, 1.5)`` periods passes through unchanged: clock jitter and a clip's rate
+  error of a few hundred ppm are left to the filter, which integrates at the nominal period (the error
+  is a fraction of a degree for a moment, and does not accumulate);
+- a hole of ``1.5`` periods up to ``max_gap_s`` is filled with linearly interpolated samples evenly
+  spaced across it (``round(spacing / period) - 1`` of them), so the filter sees a uniform grid;
+- a longer hole is not bridged: it is reported as a gap (start, end, samples lost);
+- a sample closer than ``0.25`` periods to the previous one is a duplicate and is dropped (counted).
 """
 
 from __future__ import annotations
@@ -22,36 +27,32 @@ class StreamOrderError(SensorbridgeError):
 
 
 @dataclass(frozen=True)
-class Resampled:
-    """``n`` grid indices (N,) int64, ``t`` (N,) s, ``acc`` and ``gyr`` (N, 3); gaps as (start, end, lost)."""
+class Regular:
+    """``t`` (N,) s, ``acc`` and ``gyr`` (N, 3); ``gaps`` as (start, end, lost); ``dropped`` duplicates."""
 
-    n: np.ndarray
     t: FloatArray
     acc: FloatArray
     gyr: FloatArray
     gaps: list[tuple[float, float, int]]
+    dropped: int
+    filled: int
 
 
 class Resampler:
     def __init__(self, rate_hz: float, max_gap_s: float) -> None:
         if rate_hz <= 0 or max_gap_s <= 0:
             raise ValueError("rate_hz and max_gap_s must be positive")
-        self.rate = rate_hz
         self.period = 1.0 / rate_hz
         self.max_gap_s = max(max_gap_s, 1.5 * self.period)
         self.reset()
 
     def reset(self) -> None:
-        self.t0: float | None = None
-        self.next_n = 0  # the first grid index not yet produced
-        self.last: tuple[float, FloatArray, FloatArray] | None = None  # the last input sample
+        self.last: tuple[float, FloatArray, FloatArray] | None = None  # the last sample passed on
+        self.dropped = 0
+        self.filled = 0
 
-    def grid_time(self, n: np.ndarray) -> FloatArray:
-        assert self.t0 is not None
-        return np.asarray(self.t0 + n * self.period, dtype=np.float64)
-
-    def push(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> Resampled:
-        """Resample one chunk: ``t`` (N,) s increasing, ``acc`` (N, 3), ``gyr`` (N, 3)."""
+    def push(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> Regular:
+        """Regularise one chunk: ``t`` (N,) s increasing, ``acc`` (N, 3) m/s², ``gyr`` (N, 3) rad/s."""
         if t.size and (not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0)):
             raise StreamOrderError(
                 "sample times must be finite and strictly increasing",
@@ -62,61 +63,44 @@ class Resampler:
                 f"a chunk starts at {t[0]:.6f} s, not after the previous sample at {self.last[0]:.6f} s",
                 hint="feed each node's samples in time order",
             )
-        empty = Resampled(np.zeros(0, np.int64), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), [])
         if t.size == 0:
-            return empty
-        if self.t0 is None:
-            self.t0 = float(t[0])
-        fast = self._fast_path(t, acc, gyr)
-        if fast is not None:
-            return fast
-        return self._interpolate(t, acc, gyr)
-
-    def _fast_path(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> Resampled | None:
-        assert self.t0 is not None
-        pos = (t - self.t0) * self.rate
-        n = np.rint(pos).astype(np.int64)
-        if n[0] != self.next_n or np.any(np.abs(pos - n) > 0.25) or np.any(np.diff(n) != 1):
-            return None
-        self.next_n = int(n[-1]) + 1
-        self.last = (float(t[-1]), acc[-1].copy(), gyr[-1].copy())
-        return Resampled(n, self.grid_time(n), acc, gyr, [])
-
-    def _interpolate(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> Resampled:
-        assert self.t0 is not None
-        if self.last is not None:
-            t = np.concatenate([[self.last[0]], t])
-            acc = np.concatenate([self.last[1][None], acc])
-            gyr = np.concatenate([self.last[2][None], gyr])
-        last_n = int(np.floor((t[-1] - self.t0) * self.rate + 1e-9))
-        n = np.arange(self.next_n, last_n + 1, dtype=np.int64)
-        tg = self.grid_time(n)
-        # Interval j is [t[j], t[j+1]]; a grid point before t[0] has no left neighbour (first chunk).
-        j = np.searchsorted(t, tg, side="right") - 1
-        span = np.diff(t)
-        ok = (j >= 0) & (j < t.size - 1)
-        ok[ok] &= span[j[ok]] <= self.max_gap_s
-        exact = np.isclose(tg, t[-1], rtol=0.0, atol=1e-9)
-        ok |= exact
-        gaps: list[tuple[float, float, int]] = []
-        for s, e in zip(*_runs(~ok), strict=True):
-            lost = int(e - s)
-            gaps.append((float(tg[s]), float(tg[e - 1] + self.period), lost))
-        n, tg, j = n[ok], tg[ok], j[ok]
-        j = np.minimum(j, t.size - 2) if t.size > 1 else np.zeros_like(j)
-        if t.size > 1:
-            w = ((tg - t[j]) / (t[j + 1] - t[j]))[:, None]
-            a = acc[j] * (1 - w) + acc[j + 1] * w
-            g = gyr[j] * (1 - w) + gyr[j + 1] * w
+            return Regular(t, acc, gyr, [], 0, 0)
+        p = self.period
+        if self.last is None:
+            prev_t = np.concatenate([[t[0] - p], t[:-1]])
         else:
-            a, g = acc[j], gyr[j]
-        self.next_n = last_n + 1
+            prev_t = np.concatenate([[self.last[0]], t[:-1]])
+        dt = t - prev_t
+        keep = dt >= 0.25 * p
+        dropped = int(keep.size - np.count_nonzero(keep))
+        if dropped:
+            # Spacing is measured from the previous kept sample; a run of duplicates is rare, so
+            # re-measure once after dropping.
+            t, acc, gyr = t[keep], acc[keep], gyr[keep]
+            prev_t = np.concatenate([[prev_t[0]], t[:-1]]) if t.size else t
+            dt = t - prev_t
+            self.dropped += dropped
+        if t.size == 0:
+            return Regular(t, acc, gyr, [], dropped, 0)
+        hole = (dt >= 1.5 * p) & (dt <= self.max_gap_s) & (self.last is not None or np.arange(t.size) > 0)
+        gap = dt > self.max_gap_s
+        gaps = [
+            (float(a + p), float(b), max(0, round((b - a) / p) - 1))
+            for a, b in zip(prev_t[gap].tolist(), t[gap].tolist(), strict=True)
+        ]
+        if not np.any(hole):
+            self.last = (float(t[-1]), acc[-1].copy(), gyr[-1].copy())
+            return Regular(t, acc, gyr, gaps, dropped, 0)
+        prev_acc = np.concatenate([self.last[1][None] if self.last else acc[:1], acc[:-1]])
+        prev_gyr = np.concatenate([self.last[2][None] if self.last else gyr[:1], gyr[:-1]])
+        m = np.where(hole, np.rint(dt / p).astype(np.int64), 1)  # output samples per input sample
+        owner = np.repeat(np.arange(t.size), m)
+        j = np.arange(owner.size) - np.repeat(np.cumsum(m) - m, m) + 1  # 1..m within each owner
+        w = (j / m[owner])[:, None]
+        out_t = prev_t[owner] + w[:, 0] * dt[owner]
+        out_acc = prev_acc[owner] * (1 - w) + acc[owner] * w
+        out_gyr = prev_gyr[owner] * (1 - w) + gyr[owner] * w
+        filled = int(owner.size - t.size)
+        self.filled += filled
         self.last = (float(t[-1]), acc[-1].copy(), gyr[-1].copy())
-        return Resampled(n, tg, np.asarray(a, np.float64), np.asarray(g, np.float64), gaps)
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end indices (end exclusive) of the runs of ``True`` in a boolean (N,) array."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return edges[::2], edges[1::2]
+        return Regular(out_t, out_acc, out_gyr, gaps, dropped, filled)

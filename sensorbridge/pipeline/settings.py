@@ -38,7 +38,7 @@ class StateSettings:
 
     moving_gyro_dps: float = 45.0  # a tick whose peak rate exceeds this is motion (reaching, walking)
     moving_acc: float = 1.5  # m/s² of |acc| away from 1 g: steps, standing up
-    moving_hold_s: float = 2.0  # stay `moving` this long after the last motion (pauses in a reach)
+    moving_hold_s: float = 1.0  # stay `moving` this long after the last motion (pauses in a reach)
     not_worn_tilt_deg: float = 60.0  # a back clip this far from neutral is lying on a desk, not worn
     not_worn_after_s: float = 10.0  # ...for this long
     not_worn_still_gyro_dps: float = 0.1  # or perfectly still (a body always moves a little)...
@@ -50,10 +50,11 @@ class SlouchSettings:
     """Slouch detection users will not hate: threshold, hysteresis, dwell, motion gating, alerts."""
 
     angle_deg: float = 12.0  # thoracic flexion beyond neutral (evidence: about 10-15°)
-    hysteresis_deg: float = 4.0  # a slouch ends only when back below angle - hysteresis
+    hysteresis_deg: float = 3.0  # once slouched, flexion must fall below angle - hysteresis to end it
     dwell_s: float = 30.0  # a slouch must last this long to count or alert
-    forward_head_deg: float = 20.0  # neck flexion beyond neutral that counts as forward head
-    forward_head_counts: bool = True  # with a head clip, a forward head alone is a slouch
+    merge_s: float = 5.0  # dips (and movements) shorter than this do not split a slouch
+    forward_head_deg: float = 20.0  # neck flexion beyond neutral: forward head (own episodes, alerts)
+    forward_head_alerts: bool = True  # with a head clip, a long forward-head spell alerts too
     drift_tau_s: float = 900.0  # the neutral follows slow settling of the clip with this time constant
     drift_cap_deg: float = 4.0  # ...but never further than this, so real slouching is never absorbed
     alert_repeat_s: float = 120.0  # while slouched, remind (stronger each time) at most this often

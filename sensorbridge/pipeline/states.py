@@ -1,12 +1,13 @@
 """The posture state machine, one step per tick: no_data, calibrating, not_worn, moving, slouched,
-upright; slouch episodes, the capped neutral-drift tracker, snooze and escalating alerts.
+upright; slouch and forward-head episodes, the capped neutral-drift tracker, snooze and alerts.
 
-A slouch starts when thoracic flexion beyond the (drift-adjusted) neutral passes ``angle_deg`` (or,
-with a head clip, neck flexion passes ``forward_head_deg``), continues while it stays above the
-threshold less ``hysteresis_deg``, survives dips and movement shorter than ``merge_s`` (one slouch
-however it wobbles), and counts once it has lasted ``dwell_s``. The tick states handed out are
-causal (upright during the dwell); when a slouch is confirmed a :class:`Relabel` marks its start,
-so the record, the summary and the episodes all count it from when it really began.
+A slouch starts when thoracic flexion beyond the (drift-adjusted) neutral reaches ``angle_deg``,
+continues while it stays above ``angle_deg - hysteresis_deg``, survives dips and movements shorter
+than ``merge_s`` (one slouch however it wobbles), and counts once it has lasted ``dwell_s``. The tick
+states handed out are causal (upright during the dwell); when a slouch is confirmed a
+:class:`Relabel` marks it from its start, so the record, the summary and the episodes all count it
+from when it really began. With a head clip, neck flexion beyond ``forward_head_deg`` is tracked the
+same way as forward-head episodes: they alert, but the state stays what the thorax says.
 """
 
 from __future__ import annotations
@@ -16,20 +17,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sensorbridge.pipeline.settings import PipelineSettings
+from sensorbridge.pipeline.settings import PipelineSettings, SlouchSettings
 from sensorbridge.pipeline.values import Alert, Relabel
 from sensorbridge.posture import PostureState, SlouchEpisode
 
 STATES: tuple[PostureState, ...] = tuple(PostureState)
 CODE = {s: i for i, s in enumerate(STATES)}
-NO_DATA, CALIBRATING, NOT_WORN = (
-    CODE[PostureState.NO_DATA],
-    CODE[PostureState.CALIBRATING],
-    CODE[PostureState.NOT_WORN],
-)
-MOVING, SLOUCHED, UPRIGHT = CODE[PostureState.MOVING], CODE[PostureState.SLOUCHED], CODE[PostureState.UPRIGHT]
-
-MERGE_S = 10.0  # dips and movements shorter than this do not split a slouch
+NO_DATA = CODE[PostureState.NO_DATA]
+CALIBRATING = CODE[PostureState.CALIBRATING]
+NOT_WORN = CODE[PostureState.NOT_WORN]
+MOVING = CODE[PostureState.MOVING]
+SLOUCHED = CODE[PostureState.SLOUCHED]
+UPRIGHT = CODE[PostureState.UPRIGHT]
+_UPRIGHT_ONLY = frozenset({PostureState.UPRIGHT})
 
 
 @dataclass(frozen=True)
@@ -53,55 +53,112 @@ class StepOutput:
     relabels: list[Relabel] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     episodes: list[SlouchEpisode] = field(default_factory=list)
+    forward_head: list[SlouchEpisode] = field(default_factory=list)
+
+
+class EpisodeDetector:
+    """Threshold with hysteresis, dwell and merging, on one angle; escalating, rate-limited alerts."""
+
+    def __init__(self, threshold: float, s: SlouchSettings, reason: str) -> None:
+        self.threshold = threshold
+        self.s = s
+        self.reason = reason
+        self.clear()
+
+    def clear(self) -> None:
+        self.start: float | None = None
+        self.last_bad = -math.inf  # end time of the latest bad tick
+        self.peak = -math.inf
+        self.confirmed = False
+        self.level = 0
+        self.next_alert = math.inf
+
+    def expire(self, tick_start: float, out: list[SlouchEpisode]) -> None:
+        """End the episode if it has not been bad for ``merge_s``."""
+        if self.start is not None and tick_start - self.last_bad >= self.s.merge_s:
+            self.end(out)
+
+    def end(self, out: list[SlouchEpisode]) -> None:
+        if self.start is not None and self.confirmed:
+            out.append(SlouchEpisode(self.start, self.last_bad, self.peak))
+        self.clear()
+
+    def bad(self, value: float) -> bool:
+        margin = self.s.hysteresis_deg if self.start is not None else 0.0
+        return value >= self.threshold - margin
+
+    def mark(self, t0: float, t1: float, value: float, relabels: list[Relabel] | None) -> None:
+        """A bad tick ``[t0, t1)``; ``relabels`` receives the hindsight corrections (None: none)."""
+        if self.start is None:
+            self.start = t0
+        elif self.confirmed and t0 > self.last_bad + 1e-9 and relabels is not None:
+            relabels.append(Relabel(self.last_bad, t0, PostureState.SLOUCHED, _UPRIGHT_ONLY))
+        self.last_bad = t1
+        self.peak = max(self.peak, value)
+        if not self.confirmed and t1 - self.start >= self.s.dwell_s - 1e-9:
+            self.confirmed = True
+            if relabels is not None:
+                relabels.append(Relabel(self.start, t0, PostureState.SLOUCHED, _UPRIGHT_ONLY))
+            self.next_alert = t0
+
+    def alert(self, t: float, gate: AlertGate, out: list[Alert]) -> None:
+        if not self.confirmed or t < self.next_alert:
+            return
+        allowed = gate.allowed_from()
+        if t < allowed:
+            self.next_alert = allowed
+            return
+        self.level = min(self.level + 1, self.s.alert_max_level)
+        assert self.start is not None
+        out.append(Alert(t, self.level, self.reason, self.start))
+        gate.last = t
+        self.next_alert = t + self.s.alert_repeat_s
+
+
+@dataclass
+class AlertGate:
+    """Rate limit shared by every alert, and snooze."""
+
+    min_interval_s: float
+    last: float = -math.inf
+    snooze_until: float = -math.inf
+
+    def allowed_from(self) -> float:
+        return max(self.snooze_until, self.last + self.min_interval_s)
 
 
 class PostureTracker:
     def __init__(self, settings: PipelineSettings) -> None:
         self.settings = settings
         self.dt = 1.0 / settings.stream.tick_hz
-        self.snooze_until = -math.inf
-        self.reset()
-
-    def reset(self) -> None:
+        sl = settings.slouch
+        self.gate = AlertGate(sl.min_alert_interval_s)
+        self.slouch = EpisodeDetector(sl.angle_deg, sl, "slouch")
+        self.head = EpisodeDetector(sl.forward_head_deg, sl, "forward_head")
         self.moving_until = -math.inf
         self.tilt_since: float | None = None
         self.not_worn = False
         self.drift = 0.0  # degrees added to neutral flexion by the drift tracker
         self.max_drift_seen = 0.0
-        self._clear_episode()
-        self.last_alert_t = -math.inf
-
-    def _clear_episode(self) -> None:
-        self.ep_start: float | None = None
-        self.ep_last_bad = -math.inf  # end time of the latest bad tick
-        self.ep_peak = -math.inf
-        self.ep_confirmed = False
-        self.ep_reason = "slouch"
-        self.alert_level = 0
-        self.next_alert_t = math.inf
 
     def snooze(self, until: float) -> None:
         """No alerts before ``until`` (s, input clock); states and episodes are still recorded."""
-        self.snooze_until = until
+        self.gate.snooze_until = until
 
-    def _end_episode(self, out: StepOutput) -> None:
-        if self.ep_start is not None and self.ep_confirmed:
-            out.episodes.append(SlouchEpisode(self.ep_start, self.ep_last_bad, self.ep_peak))
-        self._clear_episode()
-
-    def flush(self) -> list[SlouchEpisode]:
-        """Close the open episode at the end of an input."""
+    def flush(self) -> StepOutput:
+        """Close open episodes at the end of an input."""
         out = StepOutput(np.zeros(0, np.int8))
-        self._end_episode(out)
-        return out.episodes
+        self.slouch.end(out.episodes)
+        self.head.end(out.forward_head)
+        return out
 
     def step(self, x: TickInputs) -> StepOutput:
-        s = self.settings
-        sl, st = s.slouch, s.states
+        st, sl = self.settings.states, self.settings.slouch
         out = StepOutput(np.empty(x.t.shape[0], np.int8))
         half = 0.5 * self.dt
         alpha = min(1.0, self.dt / sl.drift_tau_s)
-        moving_gyro, moving_acc, hold = st.moving_gyro_dps, st.moving_acc, st.moving_hold_s
+        cap = sl.drift_cap_deg
+        slouch, head = self.slouch, self.head
         columns = zip(
             x.t.tolist(),
             x.has_back.tolist(),
@@ -114,28 +171,29 @@ class PostureTracker:
             strict=True,
         )
         for i, (t, present, flex, lat, neck, gyro, accd, cal) in enumerate(columns):
-            if self.ep_start is not None and t - half - self.ep_last_bad > MERGE_S:
-                self._end_episode(out)
+            t0, t1 = t - half, t + half
+            slouch.expire(t0, out.episodes)
+            head.expire(t0, out.forward_head)
             if not present:
                 out.states[i] = NO_DATA
                 continue
             if cal:
                 out.states[i] = CALIBRATING
                 self.tilt_since = None
-                if not self.ep_confirmed:
-                    self._clear_episode()
+                slouch.end(out.episodes)
+                head.end(out.forward_head)
                 continue
             if abs(flex) > st.not_worn_tilt_deg or abs(lat) > st.not_worn_tilt_deg:
                 if self.tilt_since is None:
-                    self.tilt_since = t - half
-                if not self.not_worn and t + half - self.tilt_since >= st.not_worn_after_s:
+                    self.tilt_since = t0
+                if not self.not_worn and t1 - self.tilt_since >= st.not_worn_after_s:
                     self.not_worn = True
                     out.relabels.append(
                         Relabel(
                             self.tilt_since,
-                            t - half,
+                            t0,
                             PostureState.NOT_WORN,
-                            frozenset({PostureState.UPRIGHT, PostureState.MOVING}),
+                            frozenset({PostureState.UPRIGHT, PostureState.MOVING, PostureState.SLOUCHED}),
                         )
                     )
             else:
@@ -143,51 +201,24 @@ class PostureTracker:
                 self.not_worn = False
             if self.not_worn:
                 out.states[i] = NOT_WORN
-                self._end_episode(out)
+                slouch.clear()
+                head.clear()
                 continue
-            if gyro > moving_gyro or accd > moving_acc:
-                self.moving_until = t + hold
+            if gyro > st.moving_gyro_dps or accd > st.moving_acc:
+                self.moving_until = t + st.moving_hold_s
             if t < self.moving_until:
                 out.states[i] = MOVING
                 continue
-            in_ep = self.ep_start is not None
-            margin = sl.hysteresis_deg if in_ep else 0.0
-            thoracic_bad = flex - self.drift > sl.angle_deg - margin
-            head_bad = sl.forward_head_counts and neck > sl.forward_head_deg - margin
-            if not (thoracic_bad or head_bad):
-                out.states[i] = UPRIGHT
-                if not in_ep and gyro < 10.0:
-                    self.drift = max(
-                        -sl.drift_cap_deg, min(sl.drift_cap_deg, self.drift + alpha * (flex - self.drift))
-                    )
-                    self.max_drift_seen = max(self.max_drift_seen, abs(self.drift))
+            if sl.forward_head_alerts and not math.isnan(neck) and head.bad(neck):
+                head.mark(t0, t1, neck, None)
+                head.alert(t, self.gate, out.alerts)
+            if slouch.bad(flex - self.drift):
+                slouch.mark(t0, t1, flex, out.relabels)
+                out.states[i] = SLOUCHED if slouch.confirmed else UPRIGHT
+                slouch.alert(t, self.gate, out.alerts)
                 continue
-            if self.ep_start is None:
-                self.ep_start = t - half
-                self.ep_reason = "slouch" if thoracic_bad else "forward_head"
-            elif self.ep_confirmed and t - half > self.ep_last_bad + 1e-9:
-                # The wobble below the threshold was part of this slouch after all.
-                out.relabels.append(
-                    Relabel(
-                        self.ep_last_bad, t - half, PostureState.SLOUCHED, frozenset({PostureState.UPRIGHT})
-                    )
-                )
-            self.ep_last_bad = t + half
-            self.ep_peak = max(self.ep_peak, flex)
-            if not self.ep_confirmed and self.ep_last_bad - self.ep_start >= sl.dwell_s - 1e-9:
-                self.ep_confirmed = True
-                out.relabels.append(
-                    Relabel(self.ep_start, t - half, PostureState.SLOUCHED, frozenset({PostureState.UPRIGHT}))
-                )
-                earliest = max(self.snooze_until, self.last_alert_t + sl.min_alert_interval_s)
-                self.next_alert_t = max(t, earliest)
-            out.states[i] = SLOUCHED if self.ep_confirmed else UPRIGHT
-            if self.ep_confirmed and t >= self.next_alert_t:
-                if t < self.snooze_until:
-                    self.next_alert_t = self.snooze_until
-                else:
-                    self.alert_level = min(self.alert_level + 1, sl.alert_max_level)
-                    out.alerts.append(Alert(t, self.alert_level, self.ep_reason, self.ep_start))
-                    self.last_alert_t = t
-                    self.next_alert_t = t + sl.alert_repeat_s
+            out.states[i] = UPRIGHT
+            if slouch.start is None and gyro < 10.0:
+                self.drift = max(-cap, min(cap, self.drift + alpha * (flex - self.drift)))
+                self.max_drift_seen = max(self.max_drift_seen, abs(self.drift))
         return out
