@@ -25,6 +25,8 @@ from bumble.keys import MemoryKeyStore
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
+HOST_ADDRESS = "F0:F0:F0:F0:F0:F0"  # the sensorbridge host's adapter on the virtual air
+
 _SCAN_RESPONSE_TYPES = (
     hci.HCI_LE_Advertising_Report_Event.EventType.SCAN_RSP,
     hci.HCI_LE_Extended_Advertising_Report_Event.EventType.SCAN_RESPONSE,
@@ -109,7 +111,7 @@ class VirtualAir:
         self.link = LocalLink()  # type: ignore[no-untyped-call]
         self.clock = VirtualClock(speed)
         self.connect_lock = asyncio.Lock()  # bumble handles one connection attempt at a time
-        self._host: Device | None = None
+        self._hosts: dict[str, Device] = {}
         self._host_ready: asyncio.Lock = asyncio.Lock()
         self._addresses = itertools.count(1)
 
@@ -131,12 +133,13 @@ class VirtualAir:
         device.keystore = MemoryKeyStore()
         return device
 
-    async def host_device(self) -> Device:
-        """The host's adapter: one bumble central shared by the bleak backend's scanner and
-        clients, powered on the first time it is asked for."""
+    async def host_device(self, address: str = HOST_ADDRESS) -> Device:
+        """A host's adapter: one bumble central (per address) shared by the bleak backend's scanner
+        and clients, powered on the first time it is asked for. Another address is another
+        computer, with its own key store."""
         async with self._host_ready:
-            if self._host is None:
-                device = self.make_device("sensorbridge-host", "F0:F0:F0:F0:F0:F0")
+            if address not in self._hosts:
+                device = self.make_device(f"host-{address}", address)
                 await device.power_on()
-                self._host = device
-            return self._host
+                self._hosts[address] = device
+            return self._hosts[address]

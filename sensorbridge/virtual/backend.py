@@ -29,7 +29,7 @@ from bumble import core, gatt, hci
 from bumble.device import Advertisement, Connection, Device, Peer
 
 from sensorbridge.protocol import MAX_ATT_MTU
-from sensorbridge.virtual.air import VirtualAir
+from sensorbridge.virtual.air import HOST_ADDRESS, VirtualAir
 
 DEFAULT_ATT_MTU: Final = 23
 
@@ -82,6 +82,7 @@ class BumbleScanner(BaseBleakScanner):
     """bleak scanner backend on the host's bumble device. Bound to an air by :func:`bleak_backends`."""
 
     air: ClassVar[VirtualAir]
+    host_address: ClassVar[str] = HOST_ADDRESS
 
     def __init__(
         self,
@@ -98,7 +99,7 @@ class BumbleScanner(BaseBleakScanner):
     async def start(self) -> None:
         self.seen_devices = {}
         self._merged = {}
-        self._device = await self.air.host_device()
+        self._device = await self.air.host_device(self.host_address)
         self._device.on("advertisement", self._on_advertisement)
         self._scanning = True
         if not self._device.scanning:
@@ -133,6 +134,7 @@ class BumbleClient(BaseBleakClient):
     """bleak client backend on the host's bumble device. Bound to an air by :func:`bleak_backends`."""
 
     air: ClassVar[VirtualAir]
+    host_address: ClassVar[str] = HOST_ADDRESS
 
     def __init__(
         self,
@@ -162,7 +164,7 @@ class BumbleClient(BaseBleakClient):
         return self._conn is not None
 
     async def connect(self, pair: bool, **kwargs: Any) -> None:
-        self._device = device = await self.air.host_device()
+        self._device = device = await self.air.host_device(self.host_address)
         async with self.air.connect_lock:  # one connection attempt at a time on one bumble device
             try:
                 conn = await device.connect(hci.Address(self.address), timeout=self._timeout)
@@ -294,8 +296,12 @@ class BumbleClient(BaseBleakClient):
         await self._att(peer.unsubscribe(characteristic.obj, deliver))
 
 
-def bleak_backends(air: VirtualAir) -> tuple[type[BumbleScanner], type[BumbleClient]]:
-    """Scanner and client backend classes bound to ``air``, for bleak's ``backend=`` argument."""
-    scanner = type("BumbleScanner", (BumbleScanner,), {"air": air})
-    client = type("BumbleClient", (BumbleClient,), {"air": air})
+def bleak_backends(
+    air: VirtualAir, host_address: str = HOST_ADDRESS
+) -> tuple[type[BumbleScanner], type[BumbleClient]]:
+    """Scanner and client backend classes bound to ``air`` and the host adapter at
+    ``host_address``, for bleak's ``backend=`` argument."""
+    attrs = {"air": air, "host_address": host_address}
+    scanner = type("BumbleScanner", (BumbleScanner,), attrs)
+    client = type("BumbleClient", (BumbleClient,), attrs)
     return scanner, client

@@ -491,6 +491,16 @@ class VirtualClip:
             self.counters.sent_packets += 1
             self.counters.sent_samples += n
 
+    def pause(self) -> None:
+        """Stop generating packets (as STOP_STREAM would), leaving queued ones to go out: tests use
+        it to end a run with nothing in flight."""
+        self.streaming = False
+
+    @property
+    def pending_packets(self) -> int:
+        """Packets generated but not yet notified (latency, a stall)."""
+        return len(self._send_queue)
+
     def withhold_queue(self) -> None:
         for _due, _serial, n, _payload in self._send_queue:
             self.counters.withheld_samples += n
