@@ -11,37 +11,60 @@ HELP = "open the dashboard (the default when no command is given)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-head", action="store_true", help="only the back clip, no head clip")
     parser.add_argument(
-        "--no-head", action="store_true", help="with --virtual: only the back clip, no head clip"
+        "--device",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="the back clip's address, then the head clip's (default: the first clip of each role)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="with --virtual: the simulation's seed")
+    parser.add_argument(
+        "--scripted",
+        action="store_true",
+        help="a scripted stand-in wearer without the BLE stack or the pipeline (quick UI demo)",
     )
     parser.add_argument(
         "--refresh-hz", type=float, default=None, help="screen updates per second (default 4)"
     )
 
 
+def _source_args(args: argparse.Namespace) -> argparse.Namespace:
+    """The flags ``monitor.build_source`` reads, with defaults when no sub-command was given."""
+    return argparse.Namespace(
+        virtual=getattr(args, "virtual", None),
+        device=getattr(args, "device", []),
+        no_head=getattr(args, "no_head", False),
+        speed=1.0,
+        seed=getattr(args, "seed", 0),
+    )
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
-    # Imported here so that `sensorbridge --help` does not load Textual.
+    # Imported here so that `sensorbridge --help` does not load Textual, bleak or bumble.
+    from sensorbridge.commands.monitor import build_source
+    from sensorbridge.pipeline.live import LivePipeline
+    from sensorbridge.pipeline.settings import PipelineSettings, SlouchSettings
     from sensorbridge.store.store import Store
     from sensorbridge.ui.app import DEFAULT_REFRESH_HZ, build_app
     from sensorbridge.ui.engine import DashboardEngine
-    from sensorbridge.ui.errors import UiError
+    from sensorbridge.ui.live_adapter import LiveDashboardEngine
     from sensorbridge.ui.scripted import ScriptedEngine
     from sensorbridge.ui.summaries import StoreSummaries
 
-    virtual = getattr(args, "virtual", None)
+    source_args = _source_args(args)
+    head = not source_args.no_head
     refresh_hz = getattr(args, "refresh_hz", None) or DEFAULT_REFRESH_HZ
     engine: DashboardEngine
-    if virtual is not None:
-        engine = ScriptedEngine(
-            head=not getattr(args, "no_head", False),
-            slouch_deg=config.slouch_angle_deg,
-            dwell_s=config.slouch_dwell_s,
-        )
+    if getattr(args, "scripted", False):
+        engine = ScriptedEngine(head=head, slouch_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
     else:
-        raise UiError(
-            "the dashboard cannot drive real clips in this build yet",
-            hint="try it with virtual clips: sensorbridge --virtual (or `make demo`)",
-        )
+        source, _sleep = build_source(source_args, config)
+        slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
+        pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
+        wearer = getattr(source, "request", None)  # only virtual clips have a wearer to ask
+        engine = LiveDashboardEngine(source, expect_head=head, pipeline=pipeline, wearer=wearer)
     tz = dt.datetime.now().astimezone().tzinfo or dt.UTC
     with Store.open(config.db_path) as store:
         app = build_app(config, engine, StoreSummaries(store, tz), refresh_hz=refresh_hz)

@@ -108,6 +108,7 @@ class CalibrationFailure(enum.StrEnum):
     TOO_SHORT = "too_short"
     NO_MOVEMENT = "no_movement"
     NO_DATA = "no_data"
+    OTHER = "other"  # the pipeline's own words say why (see ``detail`` and ``hint``)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class CalibrationView:
     progress: float = 0.0  # 0..1 of the current step
     failure: CalibrationFailure | None = None
     detail: str = ""  # e.g. the measured movement that broke the hold
+    hint: str = ""  # what the pipeline says to do, when it says more than the stock words
     roles: tuple[Role, ...] = (Role.BACK,)
 
 
@@ -141,7 +143,9 @@ class StretchFault(enum.StrEnum):
     TOO_SHORT = "too_short"
     HEAD_JUT = "head_jut"
     SHOULDERS_HUNCHED = "shoulders_hunched"
-    TRUNK_LEAN = "trunk_lean"
+    TRUNK_COMPENSATION = "trunk_compensation"
+    NOT_FAR_ENOUGH = "not_far_enough"
+    OVERSHOOT = "overshoot"
     QUICK_NOD = "quick_nod"
     HEAD_TURN = "head_turn"
 

@@ -26,7 +26,7 @@ STRETCH_POSE: dict[StretchKind, dict[str, float]] = {
 }
 STRETCH_BAD_FAULT: dict[StretchKind, StretchFault] = {
     StretchKind.CHIN_TUCK: StretchFault.HEAD_JUT,
-    StretchKind.CERVICAL_FLEXION: StretchFault.TRUNK_LEAN,
+    StretchKind.CERVICAL_FLEXION: StretchFault.TRUNK_COMPENSATION,
     StretchKind.LATERAL_FLEXION: StretchFault.SHOULDERS_HUNCHED,
     StretchKind.SHOULDER_SQUEEZE: StretchFault.HEAD_JUT,
 }

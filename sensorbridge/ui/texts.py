@@ -35,6 +35,10 @@ CALIBRATION_FAILURES: dict[CalibrationFailure, tuple[str, str]] = {
         "No forward bend was seen, so how the clip is worn is unknown.",
         "When asked, bend forward slowly by at least 20 degrees and sit back up.",
     ),
+    CalibrationFailure.OTHER: (
+        "The calibration was refused.",
+        "Follow the note above and try again.",
+    ),
     CalibrationFailure.NO_DATA: (
         "No samples arrived from the clip.",
         "Check the Devices screen: the back clip must be connected and streaming.",
@@ -71,7 +75,9 @@ FAULT_WORDS: dict[StretchFault, str] = {
     StretchFault.TOO_SHORT: "released before 5 s",
     StretchFault.HEAD_JUT: "head pushed forward: draw it back over the shoulders",
     StretchFault.SHOULDERS_HUNCHED: "shoulders lifted: let them drop",
-    StretchFault.TRUNK_LEAN: "trunk leaning: keep the back still, move only the head",
+    StretchFault.TRUNK_COMPENSATION: "trunk leaning: keep the back still, move only the head",
+    StretchFault.NOT_FAR_ENOUGH: "not far enough: ease a little further into the stretch",
+    StretchFault.OVERSHOOT: "too far: back off a little, stay short of pain",
     StretchFault.QUICK_NOD: "too quick: move slowly into the stretch",
     StretchFault.HEAD_TURN: "head turning: keep the nose pointing ahead",
 }

@@ -46,6 +46,8 @@ def describe(view: CalibrationView, *, width: int = 30) -> Text:
             text.append(f" ({view.detail})", style="dim")
         text.append("\nWhat to do: ", style="bold")
         text.append(what)
+        if view.hint:
+            text.append(f" {view.hint}")
         text.append("\nPress Enter to try again.", style="dim")
     return text
 

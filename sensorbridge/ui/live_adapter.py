@@ -1,0 +1,422 @@
+"""The dashboard over the real thing: :class:`sensorbridge.live.LiveEngine` and the pipeline.
+
+:class:`LiveDashboardEngine` implements :class:`~sensorbridge.ui.engine.DashboardEngine` for any
+:class:`~sensorbridge.source.SampleSource` (real clips over BLE, or virtual clips on bumble); the
+``dashboard`` command builds the source, so nothing here imports a radio. The pipeline runs at the
+full sample rate inside the live engine's task; the app only reads the figures kept here.
+Angles in degrees, times in seconds on the samples' host clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from sensorbridge.conventions import Role
+from sensorbridge.errors import SensorbridgeError
+from sensorbridge.live import LiveEngine, LiveSnapshot
+from sensorbridge.pipeline.analysis import DEFAULT_CALIBRATION_S
+from sensorbridge.pipeline.live import LiveEvents, LivePipeline
+from sensorbridge.pipeline.values import CalibrationResult, ExerciseProgress, ExerciseReport
+from sensorbridge.posture import PostureSample, PostureState
+from sensorbridge.protocol import VibrationPattern
+from sensorbridge.samples import ImuBatch
+from sensorbridge.source import LinkState, SampleSource
+from sensorbridge.ui.errors import UiError
+from sensorbridge.ui.model import (
+    HISTORY_SECONDS,
+    AlertView,
+    CalibrationFailure,
+    CalibrationPhase,
+    CalibrationView,
+    DeviceView,
+    LinkView,
+    LiveView,
+    RepResult,
+    Side,
+    StretchFault,
+    StretchKind,
+    StretchView,
+    Thresholds,
+    Totals,
+)
+from sensorbridge.ui.scripted_stretch import HOLD_S, ZONES, judged_angle
+
+NEUTRAL_HOLD_S = 5.0  # the first part of the pipeline's calibration window is the still hold
+STILL_GYRO_DPS = 10.0  # back-clip rotation at which the stillness meter reads zero
+RATE_WINDOW_S = 2.0  # the measured sample rate averages over this much stream time
+VIBRATION_INTENSITY = 60  # percent; the pipeline's own alerts choose theirs
+
+# Words in the pipeline's refusal -> the dashboard's reason (its hint is shown as well).
+_FAILURE_WORDS = (
+    ("hold lasted", CalibrationFailure.TOO_SHORT),
+    ("you moved", CalibrationFailure.MOVED),
+    ("accelerometer read", CalibrationFailure.MOVED),
+    ("still samples", CalibrationFailure.MOVED),
+    ("does not look worn", CalibrationFailure.NOT_WORN),
+    ("bend reached", CalibrationFailure.NO_MOVEMENT),
+    ("nod reached", CalibrationFailure.NO_MOVEMENT),
+)
+
+
+def failure_of(result: CalibrationResult) -> CalibrationFailure:
+    """The dashboard's reason for a refused calibration, from the pipeline's message."""
+    text = result.message.lower()
+    return next((why for words, why in _FAILURE_WORDS if words in text), CalibrationFailure.OTHER)
+
+
+def _stretch_fault(name: str) -> StretchFault | None:
+    try:
+        return StretchFault(name)
+    except ValueError:
+        return None
+
+
+class _Tap:
+    """The pipeline as the live engine sees it, keeping what the dashboard shows on the way."""
+
+    def __init__(self, pipeline: LivePipeline, slouch_deg: float) -> None:
+        self.pipeline = pipeline
+        self.slouch_deg = slouch_deg
+        self.latest: PostureSample | None = None
+        self.totals = Totals()
+        self.history: collections.deque[float | None] = collections.deque(maxlen=HISTORY_SECONDS)
+        self._next_second: float | None = None
+        self.over_since: float | None = None
+        self.alerts: list[AlertView] = []
+        self.progress: ExerciseProgress | None = None
+        self.calibrations: list[CalibrationResult] = []
+        self.gyro_dps = 0.0  # back clip's recent rotation rate, for the stillness meter
+        self.samples = 0
+
+    def update(self, batch: ImuBatch) -> list[PostureSample]:
+        self.samples += len(batch)
+        if batch.role is Role.BACK and len(batch):
+            self.gyro_dps = float(np.degrees(np.sqrt(np.mean(np.sum(batch.gyr**2, axis=1)))))
+        out = self.pipeline.update(batch)
+        for sample in out:
+            self._count(sample)
+        return out
+
+    def drain(self) -> LiveEvents:
+        events = self.pipeline.drain()
+        for alert in events.alerts:
+            minutes = max(0.0, alert.t - alert.episode_start) / 60.0
+            what = "your head is forward" if alert.reason == "forward_head" else "you are slouching"
+            text = f"For {minutes:.1f} min {what}: sit tall, shoulders down and back."
+            self.alerts.append(AlertView(len(self.alerts) + 1, alert.t, text, alert.level))
+        if events.exercise:
+            self.progress = events.exercise[-1]
+        self.calibrations.extend(events.calibration)
+        return events
+
+    def _count(self, s: PostureSample) -> None:
+        prev = self.latest
+        dt = 0.0 if prev is None else min(1.0, max(0.0, s.t - prev.t))  # a gap is not counted as time
+        worn = s.state in (PostureState.UPRIGHT, PostureState.SLOUCHED, PostureState.MOVING)
+        new_episode = s.state is PostureState.SLOUCHED and (prev is None or prev.state is not s.state)
+        t = self.totals
+        self.totals = Totals(
+            worn_s=t.worn_s + (dt if worn else 0.0),
+            upright_s=t.upright_s + (dt if s.state is PostureState.UPRIGHT else 0.0),
+            slouched_s=t.slouched_s + (dt if s.state is PostureState.SLOUCHED else 0.0),
+            episodes=t.episodes + new_episode,
+        )
+        flex = s.angles.thoracic_flexion
+        if flex is not None and flex > self.slouch_deg and worn:
+            self.over_since = s.t if self.over_since is None else self.over_since
+        else:
+            self.over_since = None
+        if self._next_second is None:
+            self._next_second = s.t
+        while s.t >= self._next_second:
+            self.history.append(flex if worn else None)
+            self._next_second += 1.0
+        self.latest = s
+
+
+class LiveDashboardEngine:
+    """A :class:`DashboardEngine` over a sample source, the live engine and the live pipeline.
+
+    ``wearer`` is the virtual wearer's request function (``VirtualSource.request``) when the clips
+    are virtual; it returns ``None`` when the request makes no sense now.
+    """
+
+    def __init__(
+        self,
+        source: SampleSource,
+        *,
+        expect_head: bool,
+        pipeline: LivePipeline | None = None,
+        wearer: Callable[[str], float | None] | None = None,
+    ) -> None:
+        self.pipeline = pipeline or LivePipeline(expect_head=expect_head)
+        self._tap = _Tap(self.pipeline, self.pipeline.settings.slouch.angle_deg)
+        self.live_engine = LiveEngine(source, self._tap, vibrate=False)  # the app buzzes, once
+        self._wearer = wearer
+        self._task: asyncio.Task[LiveSnapshot] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._rates: dict[Role, collections.deque[tuple[float, int]]] = {}
+        self._snooze_until: float | None = None
+        self._cal_start: float | None = None
+        self._cal_seen = 0
+        self._cal: CalibrationView = CalibrationView(CalibrationPhase.IDLE)
+        self._stretch: tuple[StretchKind, int] | None = None
+        self._report: ExerciseReport | None = None
+        self.vibration_failures = 0
+
+    @property
+    def virtual(self) -> bool:
+        return self._wearer is not None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.live_engine.run())
+
+    async def stop(self) -> None:
+        self.live_engine.stop()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _now(self) -> float | None:
+        return None if self._tap.latest is None else self._tap.latest.t
+
+    # -- live ------------------------------------------------------------------------------------
+    def _link(self, role: Role, snap: LiveSnapshot) -> LinkView:
+        node = snap.nodes[role]
+        window = self._rates.setdefault(role, collections.deque())
+        if node.last_t is not None and (not window or window[-1][0] != node.last_t):
+            window.append((node.last_t, node.samples))
+        while len(window) > 2 and window[-1][0] - window[0][0] > RATE_WINDOW_S:
+            window.popleft()
+        rate = None
+        if len(window) >= 2 and window[-1][0] > window[0][0] and node.state is LinkState.STREAMING:
+            rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
+        return LinkView(
+            role, node.state, node.message, node.battery, node.rssi, rate, node.samples_lost, node.address
+        )
+
+    def live(self) -> LiveView:
+        snap = self.live_engine.latest
+        tap = self._tap
+        links = tuple(self._link(role, snap) for role in sorted(snap.nodes))
+        t = self._now() or 0.0
+        alert = tap.alerts[-1] if tap.alerts else None
+        if tap.latest is None or tap.latest.state is not PostureState.SLOUCHED:
+            alert = None  # the banner stays only while the slouch does
+        snoozed = self._snooze_until if self._snooze_until is not None and t < self._snooze_until else None
+        slouch = self.pipeline.settings.slouch
+        return LiveView(
+            t=t,
+            posture=tap.latest,
+            slouch_s=0.0 if tap.over_since is None else t - tap.over_since,
+            totals=tap.totals,
+            links=links,
+            history=tuple(tap.history),
+            thresholds=Thresholds(thoracic_flexion=slouch.angle_deg, neck_flexion=slouch.forward_head_deg),
+            alert=alert,
+            snoozed_until=snoozed,
+            samples_per_s=sum(link.rate_hz or 0.0 for link in links),
+        )
+
+    def snooze(self, minutes: int) -> None:
+        if minutes < 0:
+            raise UiError(f"cannot snooze for {minutes} minutes")
+        now = self._now()
+        if now is None:
+            raise UiError("no samples yet, so nothing to snooze", hint="wait for the clips to stream")
+        self._snooze_until = now + 60.0 * minutes if minutes else None
+        self.pipeline.snooze(now if self._snooze_until is None else self._snooze_until)
+
+    def vibrate(self, role: Role, pattern: int) -> None:
+        if role not in self.live_engine.latest.nodes:
+            raise UiError(f"the {role.name.lower()} clip is not connected", hint="see the Devices screen")
+        self._spawn(self._buzz(role, VibrationPattern(pattern)))
+
+    async def _buzz(self, role: Role, pattern: VibrationPattern) -> None:
+        try:
+            await self.live_engine.alert(role, pattern, VIBRATION_INTENSITY)
+        except SensorbridgeError:
+            self.vibration_failures += 1  # counted in the live engine's snapshot too, and shown
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- calibration -----------------------------------------------------------------------------
+    def start_calibration(self) -> None:
+        back = self.live_engine.latest.nodes.get(Role.BACK)
+        if back is None or back.last_t is None or back.state is not LinkState.STREAMING:
+            self._cal = CalibrationView(CalibrationPhase.FAILED, failure=CalibrationFailure.NO_DATA)
+            return
+        self._cal_start = back.last_t
+        self._cal_seen = len(self._tap.calibrations)
+        self.pipeline.start_calibration(back.last_t, DEFAULT_CALIBRATION_S)
+        self._cal = CalibrationView(
+            CalibrationPhase.HOLD, 1.0, NEUTRAL_HOLD_S, roles=tuple(sorted(self.live_engine.latest.nodes))
+        )
+
+    def cancel_calibration(self) -> None:
+        # The pipeline finishes its window regardless; the dashboard stops following it.
+        self._cal_start = None
+        self._cal = CalibrationView(CalibrationPhase.IDLE)
+
+    def calibration(self) -> CalibrationView:
+        if self._cal_start is None:
+            return self._cal
+        results = self._tap.calibrations[self._cal_seen :]
+        if results:
+            result = results[0]
+            self._cal_start = None
+            if result.ok:
+                self._cal = replace(self._cal, phase=CalibrationPhase.DONE, progress=1.0, seconds_left=0.0)
+            else:
+                self._cal = replace(
+                    self._cal,
+                    phase=CalibrationPhase.FAILED,
+                    failure=failure_of(result),
+                    detail=result.message,
+                    hint=result.hint or "",
+                )
+            return self._cal
+        elapsed = (self._now() or self._cal_start) - self._cal_start
+        stillness = max(0.0, 1.0 - self._tap.gyro_dps / STILL_GYRO_DPS)
+        if elapsed < NEUTRAL_HOLD_S:
+            self._cal = replace(
+                self._cal,
+                phase=CalibrationPhase.HOLD,
+                stillness=stillness,
+                seconds_left=NEUTRAL_HOLD_S - elapsed,
+                progress=elapsed / NEUTRAL_HOLD_S,
+            )
+        else:
+            span = DEFAULT_CALIBRATION_S - NEUTRAL_HOLD_S
+            self._cal = replace(
+                self._cal,
+                phase=CalibrationPhase.MOUNTING,
+                stillness=stillness,
+                seconds_left=max(0.0, DEFAULT_CALIBRATION_S - elapsed),
+                progress=min(1.0, (elapsed - NEUTRAL_HOLD_S) / span),
+            )
+        return self._cal
+
+    # -- stretches -------------------------------------------------------------------------------
+    def start_stretch(self, kind: StretchKind, reps: int) -> None:
+        self.pipeline.start_exercise(kind.value)
+        self._tap.progress = None
+        self._report = None
+        self._stretch = (kind, reps)
+
+    def stop_stretch(self) -> None:
+        if self._stretch is not None:
+            self._report = self.pipeline.stop_exercise()
+            self._tap.drain()  # the machine's last words
+        self._stretch = None
+
+    def stretch(self) -> StretchView | None:
+        if self._stretch is None and self._report is None:
+            return None
+        progress = self._tap.progress
+        if self._stretch is not None:
+            kind, reps = self._stretch
+        else:
+            assert self._report is not None
+            kind, reps = StretchKind(self._report.exercise), 5
+        latest = self._tap.latest
+        values = {} if latest is None else vars(latest.angles)
+        value = judged_angle(
+            kind, {k: values.get(k) for k in ("thoracic_flexion", "neck_flexion", "neck_lateral")}
+        )
+        results: tuple[RepResult, ...] = ()
+        if self._report is not None:
+            results = tuple(
+                RepResult(
+                    i + 1,
+                    round(h.seconds, 1),
+                    h.valid,
+                    Side(h.side) if h.side in ("right", "left") else None,
+                    tuple(f for f in map(_stretch_fault, h.faults) if f is not None),
+                )
+                for i, h in enumerate(self._report.holds)
+            )
+        target = progress.target_reps if progress is not None else reps
+        verifiable = (
+            progress.verifiable if progress is not None else not (kind.needs_head and not self._head())
+        )
+        if self._report is not None:
+            verifiable = self._report.verifiable
+        side = None
+        if progress is not None and progress.side in ("right", "left"):
+            side = Side(progress.side)
+        return StretchView(
+            kind=kind,
+            verifiable=verifiable,
+            reps_target=max(target, reps),
+            reps_done=self._report.valid_reps if self._report else (progress.valid_reps if progress else 0),
+            hold_s=progress.hold_s if progress else 0.0,
+            hold_target_s=HOLD_S,
+            in_zone=progress is not None and progress.phase == "holding",
+            value=value,
+            zone=ZONES[kind],
+            side=side,
+            warnings=tuple(
+                f for f in map(_stretch_fault, progress.faults if progress else ()) if f is not None
+            ),
+            results=results,
+            finished=self._report is not None or (progress is not None and progress.phase == "done"),
+        )
+
+    def _head(self) -> bool:
+        node = self.live_engine.latest.nodes.get(Role.HEAD)
+        return node is not None and node.state is LinkState.STREAMING
+
+    # -- the virtual wearer ------------------------------------------------------------------------
+    def wearer(self, action: str) -> None:
+        if self._wearer is None:
+            raise UiError("these are real clips: there is no virtual wearer", hint="run with --virtual")
+        if action in ("stretch_good", "stretch_bad"):
+            if self._stretch is None:
+                raise UiError("no stretch is running", hint="open the Stretch screen and start one")
+            action = self._stretch[0].value + ("_bad" if action == "stretch_bad" else "")
+        if self._wearer(action) is None:
+            raise UiError(f"the virtual wearer cannot {action.replace('_', ' ')} now")
+
+    # -- devices -----------------------------------------------------------------------------------
+    def devices(self) -> tuple[DeviceView, ...]:
+        return tuple(
+            DeviceView(
+                node.address or "—",
+                f"SB-{role.name.title()}",
+                role,
+                None,
+                node.battery,
+                node.rssi,
+                bonded=node.state is LinkState.STREAMING,
+                connected=node.state is LinkState.STREAMING,
+            )
+            for role, node in sorted(self.live_engine.latest.nodes.items())
+        )
+
+    async def scan(self) -> tuple[DeviceView, ...]:
+        # The source scans and reconnects on its own; the clips it follows are what there is.
+        return self.devices()
+
+    async def connect(self, address: str, role: Role) -> None:
+        raise UiError(
+            "the dashboard connects the clips it was started with",
+            hint="to use other clips: quit, run `sensorbridge scan`, then start with their addresses",
+        )
+
+    def forget(self, address: str) -> None:
+        raise UiError(
+            "forgetting a bonded clip is not available from the dashboard in this build",
+            hint="delete its entry from bonds.json beside the database, then pair it again",
+        )
