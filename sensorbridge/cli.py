@@ -23,7 +23,9 @@ COMMANDS: dict[str, str] = {
     "dashboard": "dashboard",
     "summary": "summary",
     "export": "export",
+    "import": "import_",
     "monitor": "monitor",
+    "simulate": "simulate",
 }
 
 

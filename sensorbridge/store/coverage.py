@@ -59,8 +59,13 @@ def union(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
+# Unix seconds near 1.8e9 carry ~2e-7 s of rounding; a hole shorter than this is arithmetic, not a gap.
+MIN_HOLE_S = 1e-3
+
+
 def holes(spans: Sequence[tuple[float, float]], covered: Sequence[Segment[L]]) -> list[tuple[float, float]]:
-    """Parts of the disjoint sorted ``spans`` not covered by the sorted, non-overlapping ``covered``."""
+    """Parts of the disjoint sorted ``spans`` not covered by the sorted, non-overlapping ``covered``
+    (holes shorter than :data:`MIN_HOLE_S` are rounding and left out)."""
     out: list[tuple[float, float]] = []
     starts = [c.start for c in covered]
     for a, b in spans:
@@ -69,11 +74,11 @@ def holes(spans: Sequence[tuple[float, float]], covered: Sequence[Segment[L]]) -
         while i < len(covered) and covered[i].start < b:
             c = covered[i]
             if c.end > t:
-                if c.start > t:
+                if c.start - t >= MIN_HOLE_S:
                     out.append((t, c.start))
                 t = max(t, c.end)
             i += 1
-        if t < b:
+        if b - t >= MIN_HOLE_S:
             out.append((t, b))
     return out
 

@@ -68,6 +68,7 @@ def ingest_analysis(
     wearer: str = "me",
     source: str = "import",
     recording_path: str | None = None,
+    clip_ids: Sequence[int] = (),
 ) -> IngestReport:
     """Store ``analysis`` as one ended session; returns what was written.
 
@@ -100,6 +101,7 @@ def ingest_analysis(
         last + o,
         recording_path=recording_path,
         source=source,
+        clip_ids=clip_ids,
         intervals=shifted,
         episodes=episodes,
         alerts=alerts,

@@ -232,6 +232,7 @@ class Store:
         *,
         recording_path: str | None = None,
         source: str = "import",
+        clip_ids: Sequence[int] = (),
         intervals: Iterable[StateInterval] = (),
         episodes: Iterable[SlouchEpisode] = (),
         alerts: Iterable[Alert] = (),
@@ -248,6 +249,9 @@ class Store:
                 (wearer_id, start, end, recording_path, source),
             )
             sid = int(cur.lastrowid or 0)
+            c.executemany(
+                "INSERT INTO session_clips (session_id, clip_id) VALUES (?, ?)", [(sid, k) for k in clip_ids]
+            )
             rows.insert(c, sid)
             return sid
 

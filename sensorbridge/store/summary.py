@@ -166,6 +166,7 @@ def summarise_day(store: Store, day: dt.date, tz: dt.tzinfo) -> DaySummary:
     out.worn_s = sum(getattr(out, f"{s.value}_s") for s in _WORN) + st_up + st_sl
     out.upright_pct = 100.0 * (out.upright_s + st_up) / out.worn_s if out.worn_s > 0 else None
     out.hours = hours
+    _round_ms(out)
 
     out.slouch_episodes = len(episodes)
     out.episodes = [
@@ -202,3 +203,14 @@ def _stretches(sets: list[Any], faults: list[Any]) -> list[dict[str, Any]]:
         if exercise in per:
             per[exercise]["faults"] = dict(sorted(c.items()))
     return list(per.values())
+
+
+def _round_ms(day: DaySummary) -> None:
+    """Seconds to the millisecond, as ``analyze`` reports them: Unix-time arithmetic leaves ~1e-7 s dust."""
+    for key in (*STATE_KEYS, "duration_s", "unrecorded_s", "worn_s", "overlap_dropped_s"):
+        setattr(day, key, round(getattr(day, key), 3))
+    for h in day.hours:
+        for key in STATE_KEYS:
+            setattr(h, key, round(getattr(h, key), 3))
+    if day.forward_head_s is not None:
+        day.forward_head_s = round(day.forward_head_s, 3)
