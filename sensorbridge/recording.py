@@ -1,0 +1,439 @@
+"""The recording file (``.sbrec``): raw packets as received, with metadata and events. Append-only.
+
+Layout (all integers little-endian)::
+
+    file header, 16 bytes   magic b"\\x89SBR\\r\\n\\x1a\\n" (8) · u16 version · u16 reserved · u32 reserved
+    record*                 header 20 bytes · payload
+
+    record header           u8 kind · u8 role (0 back, 1 head, 255 none) · u16 reserved (0)
+                            u32 payload length (<= MAX_PAYLOAD) · f64 host time (Unix s)
+                            u32 CRC-32 of the header's first 16 bytes and the payload
+
+Kinds: ``META`` (a JSON object; the role says whose; later keys override earlier ones, so the
+calibration can be added when it is made), ``PACKET`` (a sample-stream notification's bytes exactly
+as received), ``EVENT`` (a JSON object with at least ``"type"``: connect, disconnect, alert, ...).
+
+Why it survives a crash: records are only ever appended, every record carries its own length and
+checksum, and the writer flushes its buffer to the OS at least once a second (a background thread
+does it even when no record arrives). A killed writer leaves at worst a torn last record: the
+reader reports it (:attr:`RecordingReader.torn`) and keeps everything before it. A bad checksum
+anywhere else is real damage and raises :class:`CorruptRecordError`.
+
+The magic's high-bit byte, CR LF and SUB catch a file mangled by a 7-bit or text-mode transfer, as
+PNG's signature does.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sensorbridge.conventions import FloatArray, Role
+from sensorbridge.errors import SensorbridgeError
+from sensorbridge.protocol import (
+    SEQ_MODULUS,
+    DecodedPackets,
+    PacketFlags,
+    ProtocolError,
+    decode_sample_packets,
+)
+from sensorbridge.samples import Gap, ImuBatch
+
+MAGIC: Final = b"\x89SBR\r\n\x1a\n"
+FORMAT_VERSION: Final = 1
+SUFFIX: Final = ".sbrec"
+_FILE_HEADER = struct.Struct("<8sHHI")
+_RECORD_HEADER = struct.Struct("<BBHIdI")
+FILE_HEADER_SIZE: Final = _FILE_HEADER.size
+RECORD_HEADER_SIZE: Final = _RECORD_HEADER.size
+MAX_PAYLOAD: Final = 1 << 20  # a packet is < 250 bytes; metadata JSON is small
+NO_ROLE: Final = 255
+FLUSH_INTERVAL_S: Final = 1.0  # a killed recorder loses at most this much
+assert FILE_HEADER_SIZE == 16
+assert len(MAGIC) == 8
+assert RECORD_HEADER_SIZE == 20
+
+
+class RecordKind(enum.IntEnum):
+    META = 1
+    PACKET = 2
+    EVENT = 3
+
+
+class RecordingError(SensorbridgeError):
+    """A recording that cannot be read or written."""
+
+
+class NotARecordingError(RecordingError):
+    """The file does not start with the recording magic."""
+
+
+class NewerVersionError(RecordingError):
+    """Written by a newer sensorbridge."""
+
+
+class CorruptRecordError(RecordingError):
+    """A record inside the file fails its checksum or its layout."""
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: RecordKind
+    role: Role | None
+    host_time: float
+    payload: bytes
+    offset: int  # byte offset of the record header in the file
+
+    def json(self) -> dict[str, Any]:
+        value = json.loads(self.payload.decode("utf-8"))
+        if not isinstance(value, dict):
+            raise CorruptRecordError(f"record at byte {self.offset} holds JSON that is not an object")
+        return value
+
+
+def _crc(header16: bytes, payload: bytes) -> int:
+    return zlib.crc32(payload, zlib.crc32(header16)) & 0xFFFFFFFF
+
+
+def encode_record(kind: RecordKind, role: Role | None, host_time: float, payload: bytes) -> bytes:
+    if len(payload) > MAX_PAYLOAD:
+        raise RecordingError(f"record payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    head = _RECORD_HEADER.pack(
+        int(kind), NO_ROLE if role is None else int(role), 0, len(payload), host_time, 0
+    )
+    return head[:16] + struct.pack("<I", _crc(head[:16], payload)) + payload
+
+
+def _json_bytes(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(dict(value), sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+class RecordingWriter:
+    """Appends records to a new recording file. Use as a context manager.
+
+    ``metadata`` becomes the first META record (e.g. scenario, seed, software version). Writes go to
+    a buffer that is flushed to the OS when it is a second old, by the write itself or by a
+    background thread (``autoflush``), and on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        metadata: Mapping[str, Any] | None = None,
+        autoflush: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.path = Path(path)
+        self._clock = clock
+        try:
+            self._file: BinaryIO = self.path.open("xb")
+        except FileExistsError as e:
+            raise RecordingError(
+                f"{self.path} already exists", hint="choose another file name or remove the old file"
+            ) from e
+        except OSError as e:
+            raise RecordingError(f"cannot create {self.path}: {e.strerror}") from e
+        self._lock = threading.Lock()
+        self._buffer: list[bytes] = [_FILE_HEADER.pack(MAGIC, FORMAT_VERSION, 0, 0)]
+        self._oldest: float | None = self._clock()
+        self.records = 0
+        self._closed = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        meta = {"format_version": FORMAT_VERSION, "created_unix": time.time(), **(metadata or {})}
+        self.write_meta(meta, host_time=float(meta["created_unix"]))
+        self.flush()
+        if autoflush:
+            self._thread = threading.Thread(target=self._flusher, name="recording-flush", daemon=True)
+            self._thread.start()
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _append(self, blob: bytes) -> None:
+        with self._lock:
+            if self._closed:
+                raise RecordingError(f"{self.path} is closed")
+            self._buffer.append(blob)
+            self.records += 1
+            now = self._clock()
+            if self._oldest is None:
+                self._oldest = now
+            elif now - self._oldest >= FLUSH_INTERVAL_S:
+                self._flush_locked()
+
+    def write_packet(self, role: Role, host_time: float, data: bytes) -> None:
+        """A sample-stream notification exactly as received, at ``host_time`` (Unix s)."""
+        self._append(encode_record(RecordKind.PACKET, role, host_time, bytes(data)))
+
+    def write_meta(
+        self, meta: Mapping[str, Any], role: Role | None = None, host_time: float | None = None
+    ) -> None:
+        """Metadata of the recording (``role`` None) or of one node: address, name, firmware, rate,
+        ranges, calibration, ... JSON-serialisable values."""
+        t = time.time() if host_time is None else host_time
+        self._append(encode_record(RecordKind.META, role, t, _json_bytes(meta)))
+
+    def write_event(self, type_: str, host_time: float, role: Role | None = None, **fields: Any) -> None:
+        """Something that happened: ``type_`` (connect, disconnect, alert, calibrated, ...) plus fields."""
+        self._append(encode_record(RecordKind.EVENT, role, host_time, _json_bytes({"type": type_, **fields})))
+
+    def _flush_locked(self) -> None:
+        if self._buffer:
+            self._file.write(b"".join(self._buffer))
+            self._buffer.clear()
+        self._file.flush()
+        self._oldest = None
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._flush_locked()
+
+    def _flusher(self) -> None:
+        while not self._stop.wait(FLUSH_INTERVAL_S / 2):
+            with self._lock:
+                if self._closed:
+                    return
+                if self._oldest is not None and self._clock() - self._oldest >= FLUSH_INTERVAL_S / 2:
+                    self._flush_locked()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            if self._closed:
+                return
+            self._flush_locked()
+            self._closed = True
+            self._file.close()
+
+
+@dataclass(frozen=True)
+class TornTail:
+    """The incomplete record a crashed writer left at the end: where it starts and its bytes."""
+
+    offset: int
+    size: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class NodeRecording:
+    """One node's samples from a recording. ``batch`` holds every decoded sample in time order;
+    ``gaps`` the missing stretches (sequence gaps, or the clip's FIFO overflow flag);
+    ``duplicates`` the packets dropped as repeats or out of order."""
+
+    batch: ImuBatch
+    gaps: tuple[Gap, ...]
+    packets: int
+    duplicates: int
+    first_device_us: int
+    clock: Literal["device", "host"]
+
+
+@dataclass
+class RecordingReader:
+    """Reads a recording written by :class:`RecordingWriter`, or by a writer that was killed."""
+
+    path: Path
+    version: int = FORMAT_VERSION
+    torn: TornTail | None = None
+    _data: bytes = field(default=b"", repr=False)
+
+    @classmethod
+    def open(cls, path: str | Path) -> RecordingReader:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError as e:
+            raise RecordingError(f"{p} does not exist") from e
+        except OSError as e:
+            raise RecordingError(f"cannot read {p}: {e.strerror}") from e
+        if len(data) < FILE_HEADER_SIZE or not data.startswith(MAGIC):
+            hint = "pass a .sbrec file written by `sensorbridge record` or `sensorbridge simulate`"
+            if data[1:4] == b"SBR":
+                hint = "the file was transferred in text mode (line endings changed): copy it as binary"
+            raise NotARecordingError(f"{p} is not a sensorbridge recording", hint=hint)
+        _, version, _, _ = _FILE_HEADER.unpack_from(data)
+        if version > FORMAT_VERSION:
+            raise NewerVersionError(
+                f"{p} is recording format version {version}; this sensorbridge reads up to {FORMAT_VERSION}",
+                hint="upgrade sensorbridge to read it",
+            )
+        return cls(p, version, None, data)
+
+    def records(self) -> Iterator[Record]:
+        """Every complete record in file order. A torn last record ends the iteration and is kept in
+        :attr:`torn`; damage before the end raises :class:`CorruptRecordError`."""
+        data = self._data
+        pos = FILE_HEADER_SIZE
+        end = len(data)
+        while pos < end:
+            if end - pos < RECORD_HEADER_SIZE:
+                self.torn = TornTail(pos, end - pos, "incomplete record header")
+                return
+            kind, role, reserved, length, host_time, crc = _RECORD_HEADER.unpack_from(data, pos)
+            if length > MAX_PAYLOAD:
+                self._damaged(pos, f"record claims {length} payload bytes (at most {MAX_PAYLOAD})")
+                return
+            stop = pos + RECORD_HEADER_SIZE + length
+            if stop > end:
+                self.torn = TornTail(pos, end - pos, f"record needs {stop - pos} bytes, file has {end - pos}")
+                return
+            payload = data[pos + RECORD_HEADER_SIZE : stop]
+            if _crc(data[pos : pos + 16], payload) != crc:
+                if stop == end:
+                    self.torn = TornTail(pos, end - pos, "last record fails its checksum")
+                    return
+                self._damaged(pos, "record fails its checksum")
+            try:
+                rkind = RecordKind(kind)
+            except ValueError:
+                self._damaged(pos, f"unknown record kind {kind}")
+            if reserved or (role != NO_ROLE and role not in (0, 1)):
+                self._damaged(pos, f"bad role {role} or reserved field {reserved}")
+            yield Record(rkind, None if role == NO_ROLE else Role(role), host_time, payload, pos)
+            pos = stop
+
+    def _damaged(self, offset: int, what: str) -> None:
+        raise CorruptRecordError(
+            f"{self.path} is damaged at byte {offset}: {what}",
+            hint="the records before that point are intact; restore the file from a backup or re-record",
+        )
+
+    def metadata(self, role: Role | None = None) -> dict[str, Any]:
+        """The merged META records of the recording (``role`` None) or of one node."""
+        out: dict[str, Any] = {}
+        for r in self.records():
+            if r.kind == RecordKind.META and r.role == role:
+                out.update(r.json())
+        return out
+
+    def events(self) -> list[tuple[float, Role | None, dict[str, Any]]]:
+        return [(r.host_time, r.role, r.json()) for r in self.records() if r.kind == RecordKind.EVENT]
+
+    def packets(self, role: Role) -> tuple[list[bytes], FloatArray]:
+        """The node's packets in file order and their host receive times (P,) Unix s."""
+        blobs, times = [], []
+        for r in self.records():
+            if r.kind == RecordKind.PACKET and r.role == role:
+                blobs.append(r.payload)
+                times.append(r.host_time)
+        return blobs, np.asarray(times, dtype=np.float64)
+
+    def roles(self) -> list[Role]:
+        found = {r.role for r in self.records() if r.kind == RecordKind.PACKET and r.role is not None}
+        return sorted(found)
+
+    def load_node(self, role: Role, clock: Literal["device", "host"] = "device") -> NodeRecording:
+        """Decode every packet of ``role`` into one :class:`ImuBatch`.
+
+        ``clock="device"``: seconds since the node's first sample on the clip's own clock (refused
+        when the clip rebooted mid-recording: its clock restarted). ``clock="host"``: Unix seconds,
+        the device clock mapped onto the host receive times by a line under all of them (latency is
+        never negative). Duplicated and out-of-order packets are dropped and counted; sequence gaps
+        become :class:`Gap` values with the number of samples lost.
+        """
+        blobs, host = self.packets(role)
+        if not blobs:
+            raise RecordingError(f"{self.path} holds no packets of the {role.name.lower()} clip")
+        try:
+            dec = decode_sample_packets(blobs, role)
+        except ProtocolError as e:
+            raise CorruptRecordError(f"{self.path}: a {role.name.lower()} packet does not decode: {e}") from e
+        seq = dec.seq.astype(np.int64)
+        unwrapped = np.concatenate(
+            [[0], np.cumsum((np.diff(seq) + SEQ_MODULUS // 2) % SEQ_MODULUS - SEQ_MODULUS // 2)]
+        )
+        unwrapped += seq[0]
+        keep = np.ones(len(blobs), bool)
+        best = -(1 << 62)
+        for i, s in enumerate(unwrapped.tolist()):  # P is packets (~12/s), not samples
+            if s <= best:
+                keep[i] = False
+            else:
+                best = s
+        t0 = dec.t0_us.astype(np.int64)
+        kept = np.flatnonzero(keep)
+        resets = np.flatnonzero(np.diff(t0[kept]) < 0)
+        if clock == "device" and resets.size:
+            raise RecordingError(
+                f"the {role.name.lower()} clip's clock restarted {resets.size} time(s) in {self.path}",
+                hint="load it with clock='host' (the CLI: analyze on host time)",
+            )
+        sample_keep = keep[dec.packet_index]
+        t_us = dec.t_us[sample_keep]
+        first = int(t0[kept[0]])
+        starts = np.cumsum(dec.counts) - dec.counts
+        last_sample_us = dec.t_us[starts[kept] + dec.counts[kept] - 1]
+        to_seconds = _host_line(last_sample_us, host[kept]) if clock == "host" else _since(first)
+        t = to_seconds(t_us)
+        gaps = _gaps(role, dec, kept, unwrapped, blobs, t)
+        batch = ImuBatch(role, np.asarray(t, dtype=np.float64), dec.acc[sample_keep], dec.gyr[sample_keep])
+        return NodeRecording(batch, gaps, kept.size, len(blobs) - kept.size, first, clock)
+
+
+def _gaps(
+    role: Role,
+    dec: DecodedPackets,
+    kept: NDArray[np.intp],
+    unwrapped: NDArray[np.int64],
+    blobs: list[bytes],
+    t: FloatArray,
+) -> tuple[Gap, ...]:
+    """Gaps between consecutive kept packets: a sequence jump, or the clip's FIFO overflow flag.
+    ``t`` (N,) the kept samples' times."""
+    lost_packets = np.diff(unwrapped[kept]) - 1
+    fifo = (dec.flags[kept][1:] & int(PacketFlags.FIFO_OVERFLOW)) != 0
+    where = np.flatnonzero((lost_packets > 0) | fifo)
+    counts = dec.counts[kept]
+    ends = np.cumsum(counts) - 1  # index in t of each kept packet's last sample
+    out = []
+    for j in where.tolist():
+        a, b = int(kept[j]), int(kept[j + 1])
+        period_us = struct.unpack_from("<I", blobs[a], 12)[0] / 1000.0
+        span = float(dec.t0_us[b]) - float(dec.t0_us[a])
+        lost = max(0, round(span / period_us) - int(counts[j]))
+        if lost == 0 and lost_packets[j] > 0:  # the clock restarted: trust the sequence numbers
+            lost = int(lost_packets[j]) * int(counts[j])
+        out.append(Gap(role, float(t[ends[j]]), float(t[ends[j] + 1]), lost))
+    return tuple(out)
+
+
+def _since(first_us: int) -> Callable[[FloatArray], FloatArray]:
+    return lambda t_us: np.asarray((t_us - first_us) * 1e-6, dtype=np.float64)
+
+
+def _host_line(last_sample_us: FloatArray, host: FloatArray) -> Callable[[FloatArray], FloatArray]:
+    """``host_s ≈ offset + slope · device_s`` from each packet's last sample (P,) µs and its receive
+    time (P,) s: the least-squares slope (the crystal's drift), then lowered under every point."""
+    x = last_sample_us * 1e-6
+    x0 = float(x[0])
+    slope = 1.0
+    if x.size >= 2 and x[-1] - x0 > 2.0:
+        slope = float(np.polyfit(x - x0, host, 1)[0])
+    offset = float(np.min(host - slope * (x - x0)))
+
+    def line(t_us: FloatArray) -> FloatArray:
+        return np.asarray(offset + slope * (t_us * 1e-6 - x0), dtype=np.float64)
+
+    return line
