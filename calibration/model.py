@@ -123,6 +123,9 @@ class ClipCalibration:
     mounting_measured: bool = False  # True when the guided bend/nod gave the anterior axis
     neutral_measured: bool = False  # False: the nominal pose, not the wearer's own
     intrinsics: SensorIntrinsics = field(default_factory=SensorIntrinsics)
+    # rad/s, the gyroscope's mean during the neutral hold: it seeds the filter's bias estimate, which
+    # keeps tracking (the bias wanders with temperature); None when no hold was measured
+    hold_gyro_bias: Vec3 | None = None
     clip_id: str = ""  # the clip's address or serial, when known
     wearer: str = ""
     created: float = 0.0  # unix time, s
@@ -155,6 +158,7 @@ class ClipCalibration:
             "mounting_measured": self.mounting_measured,
             "neutral_measured": self.neutral_measured,
             "intrinsics": self.intrinsics.to_dict(),
+            "hold_gyro_bias": None if self.hold_gyro_bias is None else list(self.hold_gyro_bias),
             "clip_id": self.clip_id,
             "wearer": self.wearer,
             "created": self.created,
@@ -176,6 +180,7 @@ class ClipCalibration:
                 bool(d["mounting_measured"]),
                 bool(d["neutral_measured"]),
                 SensorIntrinsics.from_dict(d["intrinsics"]),
+                None if d.get("hold_gyro_bias") is None else _vec3(d["hold_gyro_bias"], "hold_gyro_bias"),
                 str(d.get("clip_id", "")),
                 str(d.get("wearer", "")),
                 float(d.get("created", 0.0)),

@@ -88,6 +88,12 @@ def calibrate_clip(
         matrix = mounting_from_bend(hold.up_in_sensor, rest, settings.mounting).segment_from_sensor
         measured = True
     base = intrinsics or SensorIntrinsics()
+    bias = hold.gyro_bias
     return ClipCalibration.from_matrix(
-        role, matrix, mounting_measured=measured, neutral_measured=True, intrinsics=base
+        role,
+        matrix,
+        mounting_measured=measured,
+        neutral_measured=True,
+        intrinsics=base,
+        hold_gyro_bias=(float(bias[0]), float(bias[1]), float(bias[2])),
     )

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "import": "import_",
     "monitor": "monitor",
     "simulate": "simulate",
+    "analyze": "analyze",
 }
 
 

@@ -6,10 +6,12 @@ tilt angles (``tilt_angles``), so turning the chair changes neither.
 Neck: the head segment relative to the thorax segment, ``q_rel = q_thorax* ⊗ Rz(δ) ⊗ q_head`` with
 ``q_segment = q_sensor ⊗ quat(Mᵀ)``. Two independent 6-axis filters each have their own arbitrary,
 drifting heading, so their relative heading ``δ`` is estimated explicitly: it starts at the value that
-makes the neck's axial rotation zero at the first tick with both clips (the wearer faces forward),
-and then, only while both clips are still, is pulled toward that value with a slow first-order filter
-(time constant ``heading_tau_s``). A head held turned for minutes is slowly absorbed; the drift of the
-two filters' headings (a few degrees per minute at worst) is removed. ``HeadingTracker`` measures it.
+makes the neck's axial rotation zero at the first tick with both clips, is pulled toward that value
+quickly (``calibration_tau_s``) during the calibration window, where the wearer faces forward by
+definition, and afterwards, only while both clips are still, slowly (``heading_tau_s``, ten minutes:
+a glance to the side held for a minute moves it by a tenth of the glance). The drift of the two
+filters' headings, a fraction of a degree per minute with VQF's bias estimation, is removed; a head
+held turned for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures it.
 """
 
 from __future__ import annotations
@@ -56,33 +58,49 @@ def relative_angles(
 
 
 class HeadingTracker:
-    """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames."""
+    """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
-    def __init__(self, tau_s: float, tick_s: float) -> None:
-        self.alpha = min(1.0, tick_s / tau_s)
-        self.delta: float | None = None
-        self._origin: float | None = None
+    A second-order (type 2) tracking loop on the still ticks: it follows a steadily drifting heading
+    without lag, while a glance held for ``t`` seconds moves it by only ``1 - e^{-ωt}(1 + ωt)`` of the
+    glance (ω = 1 / ``tau_s``; 5 % for t = τ / 3).
+    """
+
+    def __init__(self, tau_s: float, tick_s: float, calibration_tau_s: float = 2.0) -> None:
+        self.tick_s = tick_s
+        self.wn = 1.0 / tau_s
+        self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
+        self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
     def reset(self) -> None:
-        self.delta = self._origin = None
+        self.delta: float | None = None
+        self.rate = 0.0  # rad/s, the estimated drift rate of the relative heading
+        self._origin: float | None = None
 
-    def track(self, q_thorax: FloatArray, q_head: FloatArray, still: np.ndarray) -> FloatArray:
-        """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still`` (N,) bool."""
+    def track(
+        self, q_thorax: FloatArray, q_head: FloatArray, still: np.ndarray, calibrating: np.ndarray
+    ) -> FloatArray:
+        """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still``, ``calibrating`` (N,) bool."""
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(q_thorax.shape[0]))
         target = (-rot0).tolist()
         out = np.empty(len(target))
-        delta = self.delta
-        alpha = self.alpha
-        for i, (tg, st) in enumerate(zip(target, still.tolist(), strict=True)):
+        delta, rate = self.delta, self.rate
+        dt, k1, k2, alpha_cal = self.tick_s, 2.0 * self.wn, self.wn * self.wn, self.alpha_cal
+        for i, (tg, st, cal) in enumerate(zip(target, still.tolist(), calibrating.tolist(), strict=True)):
             if delta is None:
                 delta = self._origin = tg
-            elif st:
-                err = (tg - delta + math.pi) % (2 * math.pi) - math.pi
-                delta += alpha * err
+            else:
+                delta += rate * dt
+                if st:
+                    err = (tg - delta + math.pi) % (2 * math.pi) - math.pi
+                    if cal:
+                        delta += alpha_cal * err
+                    else:
+                        delta += k1 * err * dt
+                        rate += k2 * err * dt
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta = delta
+        self.delta, self.rate = delta, rate
         return out

@@ -24,6 +24,8 @@ from sensorbridge.pipeline.values import Alert, ExerciseProgress, Relabel
 from sensorbridge.posture import SlouchEpisode
 from sensorbridge.samples import Gap, ImuBatch
 
+HOLD_BIAS_SIGMA = float(np.radians(0.05))  # rad/s: a still hold pins the bias to a few hundredths of °/s
+
 
 @dataclass(frozen=True)
 class TickFrame:
@@ -90,15 +92,22 @@ class Engine:
         self.calibrations[cal.role] = cal
         if cal.role in self.nodes:
             self.nodes[cal.role].intrinsics = cal.intrinsics
+            self._seed_bias(self.nodes[cal.role], cal)
         if cal.role is Role.HEAD:
             self.heading.reset()
 
     def set_exercise(self, name: str | None) -> None:
         self.exercise = ExerciseMachine(name, self.settings) if name else None
 
+    @staticmethod
+    def _seed_bias(node: NodeStream, cal: ClipCalibration) -> None:
+        if cal.hold_gyro_bias is not None:
+            node.filter.set_bias(np.asarray(cal.hold_gyro_bias), HOLD_BIAS_SIGMA)
+
     def _node(self, role: Role) -> NodeStream:
         if role not in self.nodes:
             self.nodes[role] = NodeStream(role, self.settings, self.calibrations[role].intrinsics)
+            self._seed_bias(self.nodes[role], self.calibrations[role])
             if role is Role.HEAD:
                 self.expect_head = True
         return self.nodes[role]
@@ -175,6 +184,9 @@ class Engine:
         f, la = thoracic_angles(b.quat, mb)
         flex[bi], lat[bi] = np.degrees(f), np.degrees(la)
         gyro[bi], accd[bi] = np.degrees(b.gyro_max), b.acc_dev_max
+        calibrating = np.zeros(size, bool)
+        for s, e in self.calibrating:
+            calibrating |= (t >= s) & (t < e)
         if len(h) and len(b):
             both, ib, ih = np.intersect1d(b.k, h.k, assume_unique=True, return_indices=True)
             if both.size:
@@ -182,14 +194,11 @@ class Engine:
                 qh = segment_quat(h.quat[ih], self.calibrations[Role.HEAD].matrix)
                 still_lim = np.radians(self.settings.neck.heading_still_gyro_dps)
                 still = (b.gyro_max[ib] < still_lim) & (h.gyro_max[ih] < still_lim)
-                delta = self.heading.track(qt, qh, still)
+                delta = self.heading.track(qt, qh, still, calibrating[both - k0])
                 a, c, r = relative_angles(qt, qh, delta)
                 j = both - k0
                 nflex[j], nlat[j], nrot[j] = np.degrees(a), np.degrees(c), np.degrees(r)
                 self.head_ticks_seen += int(both.size)
-        calibrating = np.zeros(size, bool)
-        for s, e in self.calibrating:
-            calibrating |= (t >= s) & (t < e)
         step = self.tracker.step(TickInputs(t, has_back, flex, lat, nflex, gyro, accd, calibrating))
         out.relabels.extend(step.relabels)
         out.alerts.extend(step.alerts)

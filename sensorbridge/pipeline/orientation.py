@@ -36,6 +36,10 @@ def _params(settings: OrientationSettings) -> dict[str, object]:
         "tauAcc": settings.tau_acc_s,
         "restBiasEstEnabled": settings.rest_bias_estimation,
         "motionBiasEstEnabled": settings.motion_bias_estimation,
+        "restThGyr": settings.rest_gyro_dps,
+        "restThAcc": settings.rest_acc,
+        "restFilterTau": settings.rest_filter_tau_s,
+        "biasSigmaRest": settings.bias_sigma_rest_dps,
     }
 
 

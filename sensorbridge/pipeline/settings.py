@@ -19,6 +19,10 @@ class OrientationSettings:
     tau_acc_s: float = 3.0  # VQF's default accelerometer time constant
     rest_bias_estimation: bool = True
     motion_bias_estimation: bool = True
+    rest_gyro_dps: float = 2.0  # VQF's rest detection threshold (its default)
+    rest_acc: float = 0.5  # m/s², VQF's default
+    rest_filter_tau_s: float = 0.5  # VQF's default
+    bias_sigma_rest_dps: float = 0.03  # VQF's default
     reset_after_gap_s: float = 60.0  # a longer gap may mean the clip was taken off: start afresh
 
 
@@ -66,7 +70,7 @@ class SlouchSettings:
 class NeckSettings:
     """The relative heading of two independent 6-axis filters drifts; it is pulled toward zero slowly."""
 
-    heading_tau_s: float = 120.0  # time constant of the pull, only while both clips are still
+    heading_tau_s: float = 480.0  # the tracking loop's time constant (1/ω), only while both clips are still
     heading_still_gyro_dps: float = 10.0
 
 

@@ -1,0 +1,235 @@
+"""``sensorbridge analyze``: run the pipeline offline over a recording or CSV files and report.
+
+    sensorbridge analyze [RECORDING] [--back CSV] [--head CSV] [--calibration START:END]
+                         [--exercise NAME] [--json OUT|-] [--timeline-hz HZ] [--quaternions DIR]
+
+Times are seconds on the input's own clock: a CSV's ``t`` column as written; a recording's host
+receive clock, counted from the back clip's first sample, so the two clips share one time base.
+``--calibration START:END`` names the seconds holding the calibration procedure (a neutral hold,
+then the optional bend and nod); without it, the first 12 s (what the dashboard records first).
+``--quaternions DIR`` writes ``back.csv`` (and ``head.csv``): ``t,qw,qx,qy,qz``, each filtered
+sample's sensor orientation in the z-up earth frame; it needs no calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from sensorbridge.config import Config
+from sensorbridge.errors import SensorbridgeError
+
+if TYPE_CHECKING:
+    from sensorbridge.conventions import FloatArray, Role
+    from sensorbridge.pipeline.analysis import Analysis
+    from sensorbridge.samples import ImuBatch
+
+HELP = "analyse a recording or CSV files offline: angles, states, slouches, stretches (text or JSON)"
+EXERCISES = ("chin_tuck", "cervical_flexion", "lateral_flexion", "shoulder_squeeze")
+
+
+class AnalyzeUsageError(SensorbridgeError):
+    """The command line does not describe a usable input."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recording", nargs="?", type=Path, help="a .sbrec recording")
+    parser.add_argument("--back", type=Path, metavar="CSV", help="the back clip's CSV (t,ax,ay,az,gx,gy,gz)")
+    parser.add_argument("--head", type=Path, metavar="CSV", help="the head clip's CSV, same clock as --back")
+    parser.add_argument(
+        "--calibration", metavar="START:END", help="seconds (input clock) holding the calibration procedure"
+    )
+    parser.add_argument("--exercise", choices=EXERCISES, help="verify this stretch over the whole input")
+    parser.add_argument("--json", metavar="OUT", help="write the JSON report to OUT ('-' for stdout)")
+    parser.add_argument(
+        "--timeline-hz", type=float, default=1.0, metavar="HZ", help="timeline rate in the JSON (default 1)"
+    )
+    parser.add_argument("--quaternions", type=Path, metavar="DIR", help="write t,qw,qx,qy,qz per clip here")
+
+
+def parse_window(text: str | None) -> tuple[float, float] | None:
+    """``START:END`` seconds, or None."""
+    if text is None:
+        return None
+    try:
+        a, b = (float(x) for x in text.split(":"))
+    except ValueError as e:
+        raise AnalyzeUsageError(
+            f"--calibration {text!r} is not START:END", hint="give seconds on the input's clock, e.g. 0:12"
+        ) from e
+    if not a < b:
+        raise AnalyzeUsageError(f"--calibration {text!r}: START must be before END", hint="e.g. 0:12")
+    return a, b
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[ImuBatch, ImuBatch | None, str]:
+    """The back and head batches on one clock, and a description of the input."""
+    from sensorbridge.conventions import Role
+
+    if args.recording is not None and (args.back or args.head):
+        raise AnalyzeUsageError(
+            "give either a recording or --back/--head CSV files, not both",
+            hint="sensorbridge analyze day.sbrec, or sensorbridge analyze --back back.csv",
+        )
+    if args.recording is not None:
+        return _load_recording(args.recording)
+    if args.back is None:
+        raise AnalyzeUsageError(
+            "nothing to analyse"
+            if args.head is None
+            else "--head needs --back (posture needs the back clip)",
+            hint="sensorbridge analyze day.sbrec, or sensorbridge analyze --back back.csv [--head head.csv]",
+        )
+    from sensorbridge.csv_import import read_imu_csv
+
+    back = read_imu_csv(args.back, Role.BACK)
+    head = read_imu_csv(args.head, Role.HEAD) if args.head else None
+    return back, head, f"{args.back}" + (f" + {args.head}" if args.head else "")
+
+
+def _load_recording(path: Path) -> tuple[ImuBatch, ImuBatch | None, str]:
+    from sensorbridge.conventions import Role
+    from sensorbridge.recording import RecordingReader
+    from sensorbridge.samples import ImuBatch
+
+    reader = RecordingReader.open(path)
+    roles = reader.roles()
+    if Role.BACK not in roles:
+        raise AnalyzeUsageError(
+            f"{path} holds no back-clip packets", hint="posture needs the upper-back clip"
+        )
+    back = reader.load_node(Role.BACK, clock="host").batch
+    head = reader.load_node(Role.HEAD, clock="host").batch if Role.HEAD in roles else None
+    if reader.torn is not None:
+        print(
+            f"note: {path} ends in a torn record ({reader.torn.reason}); kept all before it", file=sys.stderr
+        )
+    zero = float(back.t[0])
+
+    def shift(b: ImuBatch) -> ImuBatch:
+        return ImuBatch(b.role, b.t - zero, b.acc, b.gyr)
+
+    return shift(back), shift(head) if head is not None else None, str(path)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.last = -1
+
+    def __call__(self, fraction: float) -> None:
+        if not self.enabled:
+            return
+        pct = int(fraction * 100)
+        if pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            self.stream.write(f"\ranalysing [{bar:<25}] {pct:3d}%")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 40 + "\r")
+            self.stream.flush()
+
+
+class _QuaternionWriter:
+    def __init__(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise AnalyzeUsageError(f"cannot create {folder}: {e}") from e
+        self.folder = folder
+        self.files: dict[str, IO[str]] = {}
+
+    def __call__(self, role: Role, t: FloatArray, q: FloatArray) -> None:
+        import numpy as np
+
+        name = role.name.lower()
+        if name not in self.files:
+            self.files[name] = (self.folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
+            self.files[name].write("t,qw,qx,qy,qz\n")
+        np.savetxt(self.files[name], np.column_stack([t, q]), fmt="%.6f,%.7f,%.7f,%.7f,%.7f")
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from sensorbridge.pipeline.analysis import analyze
+    from sensorbridge.pipeline.settings import PipelineSettings
+
+    if args.timeline_hz <= 0 or args.timeline_hz > 10:
+        raise AnalyzeUsageError(f"--timeline-hz {args.timeline_hz} is out of range", hint="use 0 < HZ <= 10")
+    window = parse_window(args.calibration)
+    back, head, what = load_inputs(args)
+    writer = _QuaternionWriter(args.quaternions) if args.quaternions else None
+    progress = _Progress(sys.stderr)
+    try:
+        analysis = analyze(
+            back,
+            head,
+            calibration_window=window,
+            exercise=args.exercise,
+            settings=PipelineSettings.from_config(config),
+            quaternion_sink=writer,
+            progress=progress,
+        )
+    except ValueError as e:
+        raise AnalyzeUsageError(f"{what} cannot be analysed: {e}") from e
+    finally:
+        progress.done()
+        if writer is not None:
+            writer.close()
+    if args.json:
+        text = analysis.to_json(args.timeline_hz)
+        if args.json == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json != "-":
+        print(render_text(analysis, what))
+    return 0
+
+
+def render_text(a: Analysis, what: str) -> str:
+    """A short human summary of an analysis."""
+    s = a.summary
+    lines = [
+        f"input: {what}",
+        f"calibration: {'ok' if a.calibration.ok else 'refused'}: {a.calibration.message}",
+    ]
+    if a.calibration.hint:
+        lines.append(f"  what to do: {a.calibration.hint}")
+
+    def row(name: str, sec: float) -> str:
+        pct = 100.0 * sec / s.duration_s if s.duration_s else 0.0
+        return f"  {name:<12}{sec:9.1f} s {pct:5.1f} %"
+
+    lines.append(f"duration: {s.duration_s:.1f} s")
+    for name in ("upright", "slouched", "moving", "not_worn", "no_data", "calibrating"):
+        lines.append(row(name, getattr(s, f"{name}_s")))
+    lines.append(f"slouch episodes: {s.slouch_episodes}")
+    for e in a.slouch_episodes:
+        lines.append(f"  {e.start:9.1f}-{e.end:9.1f} s  peak {e.peak_flexion:.1f}°")
+    if a.forward_head_episodes:
+        lines.append(f"forward-head episodes: {len(a.forward_head_episodes)}")
+    for r in a.exercises:
+        if not r.verifiable:
+            lines.append(f"{r.exercise}: {r.message}")
+            continue
+        lines.append(f"{r.exercise}: {r.valid_reps} valid reps, {r.attempts} attempts")
+        for h in r.holds:
+            side = f" {h.side}" if h.side else ""
+            verdict = "ok" if h.valid else ", ".join(h.faults)
+            lines.append(f"  {h.start:9.1f}-{h.end:9.1f} s{side}: held {h.seconds:.1f} s  {verdict}")
+    if a.gaps:
+        lost = sum(g.samples_lost for g in a.gaps)
+        lines.append(f"gaps: {len(a.gaps)} ({lost} samples lost)")
+    return "\n".join(lines)
