@@ -2,12 +2,13 @@
 
 uint16_t sb_crc16(const uint8_t *data, size_t length)
 {
-    uint16_t crc = 0xFFFFu;
+    uint32_t crc = 0xFFFFu; /* 32-bit arithmetic: no implicit promotions to int */
     for (size_t i = 0; data != NULL && i < length; i++) {
-        crc = (uint16_t)(crc ^ (uint16_t)(data[i] << 8));
+        crc ^= (uint32_t)data[i] << 8;
         for (int bit = 0; bit < 8; bit++) {
-            crc = (crc & 0x8000u) ? (uint16_t)((crc << 1) ^ 0x1021u) : (uint16_t)(crc << 1);
+            crc = (crc & 0x8000u) != 0u ? ((crc << 1) ^ 0x1021u) : (crc << 1);
+            crc &= 0xFFFFu;
         }
     }
-    return crc;
+    return (uint16_t)crc;
 }

@@ -23,6 +23,7 @@ const sb_lsm6_settings_t sb_lsm6_default_settings = {
 #define MD1_CFG_INT1_WU 0x20u
 #define WAKE_UP_SRC_WU_IA 0x08u
 #define FIFO_STATUS2_OVER_RUN 0x40u
+#define FIFO_STATUS2_EMPTY 0x10u
 #define ODR_26HZ 0x2u
 #define RESET_POLLS 10u
 #define BURST_SAMPLES 8u /* samples per I2C burst: 96 bytes on the stack */
@@ -84,6 +85,13 @@ static sb_err_t write_and_verify(sb_lsm6_t *imu, const reg_value_t *table, size_
         }
     }
     for (size_t i = 0; i < count; i++) {
+        bool rewritten = false; /* a later entry sets this register again: check that one */
+        for (size_t j = i + 1u; j < count; j++) {
+            rewritten = rewritten || table[j].reg == table[i].reg;
+        }
+        if (rewritten) {
+            continue;
+        }
         uint8_t got = 0;
         sb_err_t err = read_regs(imu, table[i].reg, &got, 1u);
         if (err != SB_OK) {
@@ -143,8 +151,8 @@ sb_err_t sb_lsm6_configure(sb_lsm6_t *imu, const sb_lsm6_settings_t *settings)
     const reg_value_t table[] = {
         {SB_LSM6_CTRL3_C, CTRL3_C_BDU | CTRL3_C_IF_INC},
         {SB_LSM6_FIFO_CTRL5, FIFO_MODE_BYPASS}, /* empties the FIFO */
-        {SB_LSM6_CTRL1_XL, (uint8_t)((odr << 4) | (fs_xl_bits[settings->accel_code] << 2))},
-        {SB_LSM6_CTRL2_G, (uint8_t)((odr << 4) | (fs_g_bits[settings->gyro_code] << 1))},
+        {SB_LSM6_CTRL1_XL, (uint8_t)(((unsigned)odr << 4) | ((unsigned)fs_xl_bits[settings->accel_code] << 2))},
+        {SB_LSM6_CTRL2_G, (uint8_t)(((unsigned)odr << 4) | ((unsigned)fs_g_bits[settings->gyro_code] << 1))},
         {SB_LSM6_CTRL6_C, 0x00u}, /* high-performance accelerometer */
         {SB_LSM6_FIFO_CTRL1, (uint8_t)(threshold_words & 0xFFu)},
         {SB_LSM6_FIFO_CTRL2, (uint8_t)(threshold_words >> 8)},
@@ -153,7 +161,7 @@ sb_err_t sb_lsm6_configure(sb_lsm6_t *imu, const sb_lsm6_settings_t *settings)
         {SB_LSM6_INT1_CTRL, INT1_FTH},
         {SB_LSM6_MD1_CFG, 0x00u},
         {SB_LSM6_TAP_CFG, 0x00u},
-        {SB_LSM6_FIFO_CTRL5, (uint8_t)((odr << 3) | FIFO_MODE_CONTINUOUS)},
+        {SB_LSM6_FIFO_CTRL5, (uint8_t)(((unsigned)odr << 3) | FIFO_MODE_CONTINUOUS)},
     };
     sb_err_t err = write_and_verify(imu, table, sizeof(table) / sizeof(table[0]));
     if (err != SB_OK) {
@@ -173,6 +181,9 @@ static sb_err_t read_fifo_status(sb_lsm6_t *imu, uint16_t *words, bool *overrun,
         return err;
     }
     *words = (uint16_t)(s[0] | ((s[1] & 0x07u) << 8));
+    if (*words == 0u && (s[1] & FIFO_STATUS2_EMPTY) == 0u) {
+        *words = SB_LSM6_FIFO_WORDS; /* 11 bits cannot say 2048: a full FIFO reads 0 but not empty */
+    }
     *overrun = (s[1] & FIFO_STATUS2_OVER_RUN) != 0u;
     *pattern = (uint16_t)(s[2] | ((s[3] & 0x03u) << 8));
     return SB_OK;
@@ -242,8 +253,8 @@ sb_err_t sb_lsm6_enter_wake_mode(sb_lsm6_t *imu)
     const sb_lsm6_settings_t *s = &imu->settings;
     uint8_t accel_code = s->accel_code <= SB_ACCEL_CODE_MAX ? s->accel_code : 1u;
     /* WAKE_UP_THS: 6 bits, 1 LSB = full scale / 64. Round up so the threshold is never below the ask. */
-    uint32_t lsb_mg = accel_full_scale_mg[accel_code] / 64u;
-    uint32_t ths = (s->wake_threshold_mg + lsb_mg - 1u) / lsb_mg;
+    uint32_t full_scale_mg = accel_full_scale_mg[accel_code];
+    uint32_t ths = ((uint32_t)s->wake_threshold_mg * 64u + full_scale_mg - 1u) / full_scale_mg;
     if (ths < 1u) {
         ths = 1u;
     }
@@ -255,7 +266,7 @@ sb_err_t sb_lsm6_enter_wake_mode(sb_lsm6_t *imu)
         {SB_LSM6_INT1_CTRL, 0x00u},
         {SB_LSM6_CTRL2_G, 0x00u}, /* gyroscope off */
         {SB_LSM6_CTRL6_C, CTRL6_C_XL_HM_MODE},
-        {SB_LSM6_CTRL1_XL, (uint8_t)((ODR_26HZ << 4) | (fs_xl_bits[accel_code] << 2))},
+        {SB_LSM6_CTRL1_XL, (uint8_t)((unsigned)(ODR_26HZ << 4) | ((unsigned)fs_xl_bits[accel_code] << 2))},
         {SB_LSM6_WAKE_UP_DUR, 0x00u},
         {SB_LSM6_WAKE_UP_THS, (uint8_t)ths},
         {SB_LSM6_TAP_CFG, TAP_CFG_INTERRUPTS_ENABLE},

@@ -47,7 +47,7 @@ def c_fields(kind: str, f: dict[str, Any]) -> str:
         value = 0 if f["value"] is None else f["value"]
         return f"{{.opcode = {f['opcode']}, .token = {f['token']}, .result = {f['result']}, .value = {value}ull}}"
     if kind == "log_page":
-        recs = ", ".join("{" + ", ".join(f"{v}u" for v in r) + "}" for r in f["records"])
+        recs = ", ".join("{" + ", ".join(f"{v}u" for v in r) + "}" for r in f["records"]) or "{0}"
         return (
             f"{{.first_record = {f['first_record']}, .total_records = {f['total_records']}, "
             f".count = {f['count']}, .records = {{{recs}}}}}"
