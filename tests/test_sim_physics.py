@@ -10,12 +10,14 @@ import pytest
 from sensorbridge.conventions import (
     STANDARD_GRAVITY,
     Role,
+    quat_from_anatomical,
     quat_from_axis_angle,
     quat_mul,
     quat_normalize,
+    quat_rotate,
 )
 from sensorbridge.protocol import AccelRange, GyroRange, accel_scale, gyro_scale
-from sensorbridge.sim.body import BodyGeometry, Mounting, Oscillators
+from sensorbridge.sim.body import BodyGeometry, Mounting, Oscillators, quat_zyx, rotate_vectors
 from sensorbridge.sim.imu import ClipErrors, ImuModel, ImuSettings
 from sensorbridge.sim.stream import NodeStream
 from sensorbridge.sim.timeline import Ch, Script, Timeline
@@ -189,3 +191,12 @@ def test_mounting_matrix_is_a_rotation() -> None:
     r = m.segment_from_sensor()
     np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)
     assert np.linalg.det(r) == pytest.approx(1.0)
+
+
+def test_fast_paths_match_the_conventions_helpers() -> None:
+    rng = np.random.default_rng(11)
+    f, lat, rot = rng.uniform(-1.5, 1.5, (3, 200))
+    np.testing.assert_allclose(quat_zyx(f, lat, rot), quat_from_anatomical(f, lat, rot), atol=1e-12)
+    q = quat_normalize(rng.normal(size=(200, 4)))
+    v = rng.normal(size=(200, 3))
+    np.testing.assert_allclose(rotate_vectors(q, v), quat_rotate(q, v), atol=1e-12)

@@ -35,7 +35,6 @@ from sensorbridge.conventions import (
     Role,
     matrix_to_quat,
     quat_conj,
-    quat_from_anatomical,
     quat_from_axis_angle,
     quat_mul,
     quat_rotate,
@@ -145,16 +144,18 @@ def pose_at(timeline: Timeline, osc: Oscillators, t: FloatArray) -> dict[Ch, Flo
     breath = np.sin(TAU * osc.breath_hz * t + osc.breath_phase)
     v[Ch.TH_FLEX] += sway * math.radians(0.3) * breath
     v[Ch.SHOULDER] += sway * 0.002 * breath
-    step = TAU * STEP_HZ * t
-    v[Ch.PZ] += gait * 0.02 * np.cos(step)
-    v[Ch.TH_FLEX] += gait * math.radians(1.5) * np.sin(step)
-    v[Ch.NK_FLEX] -= gait * math.radians(1.0) * np.sin(step)
-    v[Ch.TH_LAT] += gait * math.radians(2.0) * np.sin(0.5 * step)
-    v[Ch.HEADING] += gait * math.radians(3.0) * np.sin(0.5 * step + 0.5)
-    slow = 0.6 * np.sin(TAU * 0.031 * t + osc.wobble_phases[0]) + 0.4 * np.sin(
-        TAU * 0.077 * t + osc.wobble_phases[1]
-    )
-    v[Ch.TH_FLEX] += wobble * slow
+    if gait.any():  # most of a day is spent sitting: skip the sines then
+        step = TAU * STEP_HZ * t
+        v[Ch.PZ] += gait * 0.02 * np.cos(step)
+        v[Ch.TH_FLEX] += gait * math.radians(1.5) * np.sin(step)
+        v[Ch.NK_FLEX] -= gait * math.radians(1.0) * np.sin(step)
+        v[Ch.TH_LAT] += gait * math.radians(2.0) * np.sin(0.5 * step)
+        v[Ch.HEADING] += gait * math.radians(3.0) * np.sin(0.5 * step + 0.5)
+    if wobble.any():
+        slow = 0.6 * np.sin(TAU * 0.031 * t + osc.wobble_phases[0]) + 0.4 * np.sin(
+            TAU * 0.077 * t + osc.wobble_phases[1]
+        )
+        v[Ch.TH_FLEX] += wobble * slow
     return v
 
 
@@ -168,10 +169,27 @@ class Frames:
     head_pos: FloatArray
 
 
+def quat_zyx(flexion: FloatArray, lateral: FloatArray, rotation: FloatArray) -> FloatArray:
+    """``Rz(rotation) · Ry(flexion) · Rx(lateral)`` as quaternions (N, 4), in closed form: the same as
+    :func:`sensorbridge.conventions.quat_from_anatomical`, without its three products (hot path)."""
+    cz, sz = np.cos(0.5 * rotation), np.sin(0.5 * rotation)
+    cy, sy = np.cos(0.5 * flexion), np.sin(0.5 * flexion)
+    cx, sx = np.cos(0.5 * lateral), np.sin(0.5 * lateral)
+    return np.stack(
+        [
+            cz * cy * cx + sz * sy * sx,
+            cz * cy * sx - sz * sy * cx,
+            cz * sy * cx + sz * cy * sx,
+            sz * cy * cx - cz * sy * sx,
+        ],
+        axis=-1,
+    )
+
+
 def frames_from_pose(v: dict[Ch, FloatArray], geo: BodyGeometry) -> Frames:
     """Forward kinematics of the chain for a pose from :func:`pose_at`."""
-    q_t = quat_from_anatomical(v[Ch.TH_FLEX], v[Ch.TH_LAT], v[Ch.HEADING])
-    q_h = quat_mul(q_t, quat_from_anatomical(v[Ch.NK_FLEX], v[Ch.NK_LAT], v[Ch.NK_ROT]))
+    q_t = quat_zyx(v[Ch.TH_FLEX], v[Ch.TH_LAT], v[Ch.HEADING])
+    q_h = quat_mul(q_t, quat_zyx(v[Ch.NK_FLEX], v[Ch.NK_LAT], v[Ch.NK_ROT]))
     n = q_t.shape[0]
     pivot = np.stack([v[Ch.PX], v[Ch.PY], v[Ch.PZ] + geo.pivot], axis=-1)
     back_off = np.zeros((n, 3))
@@ -181,8 +199,21 @@ def frames_from_pose(v: dict[Ch, FloatArray], geo: BodyGeometry) -> Frames:
     c7_off[:, 0] = v[Ch.HEAD_FWD] - geo.neck_depth
     c7_off[:, 2] = geo.neck_height
     head_off = np.broadcast_to(np.array([-geo.head_depth, 0.0, geo.head_height]), (n, 3))
-    c7 = pivot + quat_rotate(q_t, c7_off)
-    return Frames(q_t, q_h, pivot + quat_rotate(q_t, back_off), c7 + quat_rotate(q_h, head_off))
+    c7 = pivot + rotate_vectors(q_t, c7_off)
+    return Frames(q_t, q_h, pivot + rotate_vectors(q_t, back_off), c7 + rotate_vectors(q_h, head_off))
+
+
+def rotate_vectors(q: FloatArray, v: FloatArray) -> FloatArray:
+    """:func:`sensorbridge.conventions.quat_rotate` for (N, 4) and (N, 3), written out (hot path)."""
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
+    tx = 2.0 * (y * vz - z * vy)
+    ty = 2.0 * (z * vx - x * vz)
+    tz = 2.0 * (x * vy - y * vx)
+    return np.stack(
+        [vx + w * tx + (y * tz - z * ty), vy + w * ty + (z * tx - x * tz), vz + w * tz + (x * ty - y * tx)],
+        axis=-1,
+    )
 
 
 def _rotvec(q: FloatArray) -> FloatArray:

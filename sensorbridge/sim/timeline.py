@@ -101,6 +101,14 @@ class Channel:
                 np.asarray(self.v1),
             )
         t0, t1, v0, v1 = self._arrays
+        if t.size:
+            # Fast path: no transition runs inside [t_min, t_max], so the channel is constant there.
+            lo, hi = float(t.min()), float(t.max())
+            k = int(np.searchsorted(t0, hi, side="right")) - 1
+            if k < 0:
+                return np.full(t.shape, self.initial)
+            if t1[k] <= lo:
+                return np.full(t.shape, v1[k])
         i = np.searchsorted(t0, t, side="right") - 1
         before = i < 0
         i = np.maximum(i, 0)
