@@ -214,14 +214,23 @@ class Store:
         alerts: Iterable[Alert] = (),
         stretch_sets: Iterable[StretchSet] = (),
         gaps: Iterable[Gap] = (),
+        replace_intervals_from: float | None = None,
     ) -> None:
         """Write everything given in one transaction; all of it lands or none of it does.
 
         Times are Unix seconds. An interval or episode with the same session and start as a stored one
-        replaces it (that is how a growing interval is kept current).
+        replaces it (that is how a growing interval is kept current). ``replace_intervals_from`` first
+        deletes the session's intervals starting at or after it (a hindsight relabel rewrote them).
         """
         rows = _Rows.check(intervals, episodes, alerts, stretch_sets, gaps)
+        if replace_intervals_from is not None:
+            _finite("replace_intervals_from", replace_intervals_from)
         with transaction(self.conn, "write posture data") as c:
+            if replace_intervals_from is not None:
+                c.execute(
+                    "DELETE FROM intervals WHERE session_id = ? AND t_start >= ?",
+                    (session_id, replace_intervals_from),
+                )
             rows.insert(c, session_id)
 
     def add_session(

@@ -71,6 +71,7 @@ class LiveWriter:
         self._sets: list[StretchSet] = []
         self._gaps: list[Gap] = []
         self._newest = float("-inf")
+        self._rewrite_from: float | None = None
         self._last_flush_wall = wall_clock()
         self._error: BaseException | None = None
         self._stop = threading.Event()
@@ -86,6 +87,14 @@ class LiveWriter:
         with self._lock:
             self._intervals[iv.start] = iv
         self._after_add(iv.end)
+
+    def rewrite_intervals_from(self, t: float) -> None:
+        """Intervals starting at or after ``t`` are being rewritten: the next flush deletes the stored
+        ones first (in the same transaction), and pending ones from ``t`` on are dropped."""
+        with self._lock:
+            for start in [s for s in self._intervals if s >= t]:
+                del self._intervals[start]
+            self._rewrite_from = t if self._rewrite_from is None else min(self._rewrite_from, t)
 
     def episode(self, ep: SlouchEpisode) -> None:
         """A slouch episode, finished or growing (same start)."""
@@ -145,8 +154,9 @@ class LiveWriter:
             gaps = [dataclasses.replace(g, start=g.start + o, end=g.end + o) for g in self._gaps]
             count = len(intervals) + len(episodes) + len(alerts) + len(sets) + len(gaps)
             newest = self._newest
+            rewrite = None if self._rewrite_from is None else self._rewrite_from + o
             self._last_flush_wall = self._clock()
-            if count == 0:
+            if count == 0 and rewrite is None:
                 return 0
             try:
                 self.store.write(
@@ -156,12 +166,14 @@ class LiveWriter:
                     alerts=alerts,
                     stretch_sets=sets,
                     gaps=gaps,
+                    replace_intervals_from=rewrite,
                 )
             except BaseException:
                 self.stats.failed_flushes += 1
                 raise
             # A growing interval passed again later replaces its stored row (same session and start).
             self._intervals.clear()
+            self._rewrite_from = None
             self._episodes.clear()
             self._alerts.clear()
             self._sets.clear()
