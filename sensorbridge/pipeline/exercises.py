@@ -1,11 +1,13 @@
 """Stretch verification: each of the article's four stretches is a declarative :class:`ExerciseSpec`,
 and one state machine (:class:`ExerciseMachine`) runs any of them on ticks.
 
-An attempt starts when the exercise's angle leaves the neutral band toward a target direction and ends
-when it comes back. Its hold is the longest continuous time inside the target band; it counts when
-that reaches ``hold_s`` (5 s, the article's) and no form rule was broken. Faults are named:
-``quick_nod`` (in band under a second), ``too_short`` (under ``hold_s``), ``not_far_enough`` (never in
-band), ``overshoot`` (past the band), ``head_turn``, ``trunk_compensation``, ``shoulders_hunched``,
+An attempt starts when the exercise's angle leaves the neutral band (toward a target direction, or the
+wrong way) and ends when it comes back; ticks of the calibration are ignored. Its hold is the longest
+continuous time on the plateau: inside the target band and within 12 % of the attempt's peak (so the
+ramps in and out do not count). It counts when that reaches ``hold_s`` (5 s, the article's) and no
+form rule was broken. Faults are named: ``quick_nod`` (the whole attempt under ``quick_s``),
+``too_short`` (a plateau under ``hold_s``), ``not_far_enough`` (never in band), ``overshoot`` (past
+the band), ``wrong_direction``, ``head_turn``, ``trunk_compensation``, ``shoulders_hunched``,
 ``head_jut``. Targets are fractions of the wearer's own range of motion (:class:`RangeOfMotion`),
 because ranges vary widely between people. Without the head clip the neck stretches are reported as
 not verifiable, never as done.
@@ -17,7 +19,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sensorbridge.errors import SensorbridgeError
+from sensorbridge.pipeline.states import CALIBRATING, NO_DATA
 from sensorbridge.pipeline.values import ExerciseProgress, ExerciseReport, HoldRecord
 
 if TYPE_CHECKING:
@@ -71,11 +76,15 @@ class ExerciseSpec:
     rules: tuple[FormRule, ...] = ()
     hold_s: float = 5.0
     reps: tuple[int, int] = (5, 10)
-    neutral_fraction: float = 0.4  # back in neutral below this fraction of the band's low edge
-    quick_s: float = 1.0  # in band shorter than this is a quick nod, not a short hold
-    tolerance_s: float = 0.2  # tick quantisation at the band's edges
+    neutral_fraction: float = 0.4  # back in neutral below this fraction of the band's low edge...
+    neutral_min_deg: float = 2.5  # ...but never below this: sway and breathing stay inside
+    wrong_way_fault: str | None = None  # for one-direction stretches: what moving the other way means
+    quick_s: float = 1.5  # an attempt shorter than this is a quick nod, not a short hold
+    plateau_fraction: float = 0.88  # the plateau is where the angle is within 12 % of its peak
+    tolerance_s: float = 0.2  # tick quantisation at the plateau's edges
 
 
+CHANNELS = ("thoracic_flexion", "thoracic_lateral", "neck_flexion", "neck_lateral", "neck_rotation")
 TRUNK = (
     FormRule("trunk_compensation", "thoracic_flexion", 8.0),
     FormRule("trunk_compensation", "thoracic_lateral", 8.0),
@@ -88,7 +97,8 @@ SPECS: dict[str, ExerciseSpec] = {
         "neck_flexion",
         (Direction(None, 1.0, "neck_flexion", 0.12, 0.45),),
         needs_head=True,
-        rules=(*TRUNK, HEAD_TURN, FormRule("head_jut", "neck_flexion", 8.0, relative=False, below_only=True)),
+        rules=(*TRUNK, HEAD_TURN, FormRule("head_jut", "neck_flexion", 3.0, relative=False, below_only=True)),
+        wrong_way_fault="head_jut",  # the chin goes up as the head juts forward
     ),
     "cervical_flexion": ExerciseSpec(
         "cervical_flexion",
@@ -96,6 +106,7 @@ SPECS: dict[str, ExerciseSpec] = {
         (Direction(None, 1.0, "neck_flexion", 0.5, 1.5),),
         needs_head=True,
         rules=(*TRUNK, HEAD_TURN),
+        wrong_way_fault="wrong_direction",
     ),
     "lateral_flexion": ExerciseSpec(
         "lateral_flexion",
@@ -107,7 +118,8 @@ SPECS: dict[str, ExerciseSpec] = {
         needs_head=True,
         rules=(
             FormRule("trunk_compensation", "thoracic_lateral", 8.0),
-            FormRule("shoulders_hunched", "thoracic_flexion", 6.0),
+            # raised shoulders lift the clip and tip the upper back backward
+            FormRule("shoulders_hunched", "thoracic_flexion", 3.0, below_only=True),
             HEAD_TURN,
         ),
     ),
@@ -142,9 +154,9 @@ class _Attempt:
     direction: Direction
     start: float
     baseline: dict[str, float]
+    wrong_way: bool = False
+    values: list[float] = field(default_factory=list)  # the angle toward the direction, per tick
     in_band_since: float | None = None
-    best: float = 0.0
-    peak: float = 0.0
     faults: set[str] = field(default_factory=set)
 
 
@@ -159,16 +171,30 @@ class ExerciseMachine:
         self.attempt: _Attempt | None = None
         self.verifiable = True
         self.last_t = 0.0
-        self.bands = [
-            (d, d.low * getattr(self.rom, d.rom), d.high * getattr(self.rom, d.rom))
-            for d in self.spec.directions
-        ]
-        self.neutral = min(low for _, low, _ in self.bands) * self.spec.neutral_fraction
+        self.rest: dict[str, float] = {}
+        spec = self.spec
+        self.bands = {
+            d.name: (d.low * getattr(self.rom, d.rom), d.high * getattr(self.rom, d.rom))
+            for d in spec.directions
+        }
+        self.neutral = {
+            d.name: max(spec.neutral_min_deg, spec.neutral_fraction * self.bands[d.name][0])
+            for d in spec.directions
+        }
 
     @property
     def valid_reps(self) -> int:
-        counts = [sum(1 for h in self.holds if h.valid and h.side == d.name) for d in self.spec.directions]
-        return min(counts)
+        """Reps with a valid hold in every direction, in order (right then left; back then forward)."""
+        names = [d.name for d in self.spec.directions]
+        reps, want = 0, 0
+        for h in self.holds:
+            if h.valid and h.side == names[want]:
+                want += 1
+                if want == len(names):
+                    reps, want = reps + 1, 0
+            else:
+                want = 1 if (h.valid and h.side == names[0]) else 0
+        return reps
 
     def progress(self, phase: str, message: str = "") -> ExerciseProgress:
         a = self.attempt
@@ -189,6 +215,16 @@ class ExerciseMachine:
             last_faults,
             message,
         )
+
+    def _begin(self, v: float) -> _Attempt | None:
+        for d in self.spec.directions:
+            if d.sign * v > self.neutral[d.name]:
+                return _Attempt(d, 0.0, {})
+        if self.spec.wrong_way_fault is not None and len(self.spec.directions) == 1:
+            d = self.spec.directions[0]
+            if -d.sign * v > self.neutral[d.name]:
+                return _Attempt(d, 0.0, {}, wrong_way=True)
+        return None
 
     def step(self, frame: TickFrame, *, has_head: bool) -> list[ExerciseProgress]:
         spec = self.spec
@@ -212,72 +248,83 @@ class ExerciseMachine:
             )
         }
         value = channels[spec.channel]
+        skip = (frame.state == CALIBRATING) | (frame.state == NO_DATA)
         half = 0.5 * self.dt
-        for i, t in enumerate(frame.t.tolist()):
+        for i, (t, sk) in enumerate(zip(frame.t.tolist(), skip.tolist(), strict=True)):
             self.last_t = t
             v = value[i]
-            if math.isnan(v):
+            if sk or math.isnan(v):
                 if self.attempt is not None:
-                    self._close(t - half, ("no_data",))
-                    events.append(self.progress("neutral"))
+                    self.attempt = None  # an interrupted attempt is not a hold
+                    events.append(self.progress("neutral", "interrupted"))
                 continue
             a = self.attempt
             if a is None:
-                if abs(v) <= self.neutral:
+                a = self._begin(v)
+                if a is None:
+                    # Form is judged against the last neutral tick, before the movement began.
+                    self.rest = {name: col[i] for name, col in channels.items()}
                     continue
-                direction = next((d for d, _, _ in self.bands if d.sign * v > 0), None)
-                if direction is None:
-                    continue
-                base = {name: col[i] for name, col in channels.items()}
-                a = self.attempt = _Attempt(direction, t - half, base)
+                a.start = t - half
+                a.baseline = self.rest or {name: col[i] for name, col in channels.items()}
+                self.attempt = a
                 events.append(self.progress("moving"))
-            d, low, high = next(b for b in self.bands if b[0] is a.direction)
-            x = d.sign * v
-            a.peak = max(a.peak, x)
-            inside = low <= x <= high
+            d = a.direction
+            low, high = self.bands[d.name]
+            x = (-d.sign if a.wrong_way else d.sign) * v
+            a.values.append(-x if a.wrong_way else x)
+            inside = not a.wrong_way and low <= x <= high
             if inside and a.in_band_since is None:
                 a.in_band_since = t - half
                 events.append(self.progress("holding"))
             elif not inside and a.in_band_since is not None:
-                a.best = max(a.best, t - half - a.in_band_since)
                 a.in_band_since = None
                 events.append(self.progress("returning"))
             for rule in spec.rules:
                 c = channels[rule.channel][i]
                 if math.isnan(c):
                     continue
-                if rule.relative:
-                    c -= a.baseline[rule.channel] if not math.isnan(a.baseline[rule.channel]) else 0.0
+                if rule.relative and not math.isnan(a.baseline[rule.channel]):
+                    c -= a.baseline[rule.channel]
                 if (c < -rule.limit_deg) if rule.below_only else (abs(c) > rule.limit_deg):
                     a.faults.add(rule.fault)
-            if x <= self.neutral:
-                self._close(t + half, ())
+            if x <= self.neutral[d.name]:
+                self._close(t + half)
                 events.append(self.progress("neutral"))
         return events
 
-    def _close(self, end: float, extra: tuple[str, ...]) -> None:
+    def _close(self, end: float) -> None:
         a = self.attempt
         assert a is not None
-        if a.in_band_since is not None:
-            a.best = max(a.best, end - a.in_band_since)
-        faults = set(a.faults) | set(extra)
-        d, low, high = next(b for b in self.bands if b[0] is a.direction)
         spec = self.spec
-        if a.peak < low:
-            faults.add("not_far_enough")
-        elif a.peak > high:
-            faults.add("overshoot")
-        if 0 < a.best < spec.quick_s:
+        d = a.direction
+        low, high = self.bands[d.name]
+        faults = set(a.faults)
+        x = np.asarray(a.values)
+        peak = float(x.max()) if x.size else 0.0
+        best = 0.0
+        if a.wrong_way:
+            faults.add(spec.wrong_way_fault or "wrong_direction")
+        elif peak >= low:
+            on = (x >= max(low, spec.plateau_fraction * peak)) & (x <= high)
+            best = _longest_run(on) * self.dt
+        if end - a.start < spec.quick_s:
             faults.add("quick_nod")
-        elif spec.quick_s <= a.best < spec.hold_s - spec.tolerance_s:
-            faults.add("too_short")
-        valid = not faults and a.best >= spec.hold_s - spec.tolerance_s
-        self.holds.append(HoldRecord(a.start, end, round(a.best, 3), valid, tuple(sorted(faults)), d.name))
+        elif not a.wrong_way:
+            if peak < low:
+                faults.add("not_far_enough")
+            elif peak > high:
+                faults.add("overshoot")
+            if best < spec.hold_s - spec.tolerance_s and peak >= low:
+                faults.add("too_short")
+        valid = not faults and best >= spec.hold_s - spec.tolerance_s
+        self.holds.append(HoldRecord(a.start, end, round(best, 3), valid, tuple(sorted(faults)), d.name))
         self.attempt = None
 
     def finish(self) -> list[ExerciseProgress]:
         if self.attempt is not None:
-            self._close(self.last_t + 0.5 * self.dt, ("unfinished",))
+            self.attempt.faults.add("unfinished")
+            self._close(self.last_t + 0.5 * self.dt)
         return [self.progress("not_verifiable" if not self.verifiable else "done")]
 
     def report(self) -> ExerciseReport:
@@ -285,3 +332,12 @@ class ExerciseMachine:
         return ExerciseReport(
             self.spec.name, self.verifiable, len(self.holds), self.valid_reps, tuple(self.holds), msg
         )
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    """The length of the longest run of ``True`` in a boolean (N,) array."""
+    if not mask.any():
+        return 0
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[::2]).max())
