@@ -1,6 +1,6 @@
 """The batch-throughput measurements, each run alone in a child process by :mod:`bench.isolate`.
 
-Every task gets a recording of a simulated day (written by :func:`make_day`) and returns plain
+Every task gets the folder of a simulated day's recording (written by :func:`make_day`) and returns plain
 numbers: how many samples it processed, the wall time of the timed part only, and what it measured.
 Loading the day for the anchors is outside their timed part; the project's end-to-end analysis
 times everything from opening the file to the day's summary.
@@ -17,7 +17,7 @@ MADGWICK_RATE_HZ = 104.0
 
 
 def make_day(path: str, hours: float, seed: int) -> dict[str, Any]:
-    """Simulate a two-clip day of ``hours`` at 104 Hz into the recording ``path``."""
+    """Simulate a two-clip day of ``hours`` at 104 Hz into the folder ``path``."""
     start = time.perf_counter()
     samples = project.simulate_day(path, hours, seed)
     return {"samples": samples, "seconds": time.perf_counter() - start}

@@ -6,6 +6,9 @@ Each adapter imports the project lazily and turns "that part has not landed" int
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,21 +59,49 @@ def orientation_estimators() -> dict[str, Estimator | Unavailable]:
 # A simulated day: made by the wearer simulator, re-analysed by the project's batch path.
 
 
+DAY_SCENARIO = "desk_day"  # the simulator's working day: slouches, reaches, chair turns, walking away
+RECORDING_NAME = "recording.sbrec"  # what the simulator's export writes into its folder
+
+
 def require_day_tools() -> None:
     """Raise :class:`Unavailable` unless the simulator, the recording format and analyze() are there."""
-    raise Unavailable("the wearer simulator, the recording format and analyze() have not all landed")
+    try:
+        from sensorbridge.commands.analyze import load_inputs  # noqa: F401
+        from sensorbridge.pipeline.analysis import analyze  # noqa: F401
+        from sensorbridge.recording import RecordingReader  # noqa: F401
+        from sensorbridge.sim.export import export_scenario  # noqa: F401
+        from sensorbridge.sim.stream import WearerStream  # noqa: F401
+    except ImportError as e:
+        raise Unavailable(f"the simulator, recordings or analyze() cannot be imported: {e}") from e
 
 
-def simulate_day(path: str, hours: float, seed: int) -> int:
-    """Write a two-clip desk day of ``hours`` at 104 Hz to the recording ``path``; return its samples."""
-    raise Unavailable("no simulator yet")
+def simulate_day(folder: str, hours: float, seed: int) -> int:
+    """Simulate a two-clip desk day of ``hours`` at 104 Hz into ``folder`` (a recording as the clips
+    would have delivered it: 18-sample packets with host receive times); return its sample count."""
+    from sensorbridge.sim.export import export_scenario
+    from sensorbridge.sim.stream import WearerStream
+
+    stream = WearerStream.create(DAY_SCENARIO, seed=seed, duration_s=hours * 3600.0)
+    summary = export_scenario(stream, folder, write_csv=False)
+    return sum(summary.samples.values())
 
 
-def load_day(path: str) -> list[ImuBatch]:
-    """Both nodes of a recorded day as :class:`ImuBatch` (back first), decoded, in memory."""
-    raise Unavailable("no recording reader yet")
+def load_day(folder: str) -> list[ImuBatch]:
+    """Both nodes of a simulated day as :class:`ImuBatch` (back first), decoded, on host time."""
+    from sensorbridge.recording import RecordingReader
+
+    reader = RecordingReader.open(Path(folder) / RECORDING_NAME)
+    return [reader.load_node(role, clock="host").batch for role in reader.roles()]
 
 
-def analyze_recording(path: str) -> dict[str, Any]:
-    """The end-to-end analysis of a recording; returns the day's summary figures (JSON types)."""
-    raise Unavailable("no analyze() yet")
+def analyze_recording(folder: str) -> dict[str, Any]:
+    """What ``sensorbridge analyze RECORDING`` does, end to end: read the file, decode both nodes, then
+    orientation, angles, states, episodes and the day's summary. Returns the summary (JSON types)."""
+    from sensorbridge.commands.analyze import load_inputs
+    from sensorbridge.pipeline.analysis import analyze
+
+    args = argparse.Namespace(recording=Path(folder) / RECORDING_NAME, back=None, head=None)
+    back, head, _ = load_inputs(args)
+    analysis = analyze(back, head)
+    samples = len(back) + (len(head) if head is not None else 0)
+    return {"samples": samples, "summary": dataclasses.asdict(analysis.summary)}

@@ -45,7 +45,7 @@ def _above_baseline(res: ChildResult) -> float:
 def run(ctx: Context) -> list[Figure]:
     project.require_day_tools()  # Unavailable, with the reason, until the simulator and analysis land
     plan = QUICK if ctx.quick else FULL
-    long_path, short_path = ctx.scratch / "day_long.sbrec", ctx.scratch / "day_short.sbrec"
+    long_path, short_path = ctx.scratch / "day_long", ctx.scratch / "day_short"
     _log(f"simulating a {plan.long_h} h day")
     day = run_isolated(batch_tasks.make_day, 1200, path=str(long_path), hours=plan.long_h, seed=SEED)
     samples = int(day.result["samples"])
