@@ -110,3 +110,18 @@ def test_week_and_month_bounds() -> None:
     assert week_of(dt.date(2026, 6, 14)) == (dt.date(2026, 6, 8), dt.date(2026, 6, 14))
     assert month_of(dt.date(2026, 2, 10)) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
     assert month_of(dt.date(2026, 12, 31)) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+
+
+def test_a_week_is_compared_with_the_week_before(tmp_path: Path) -> None:
+    monday = dt.date(2026, 6, 8)
+    with Store.open(tmp_path / "c.db") as store:
+        for i in range(5):
+            _worn_day(store, monday - dt.timedelta(days=7 - i), 30, stretch=False)  # the week before
+            _worn_day(store, monday + dt.timedelta(days=i), 20, stretch=False)
+        week = summarise_period(store, "week", monday, BERLIN)
+        alone = summarise_period(store, "week", monday, BERLIN, compare=False)
+    assert week.previous is not None
+    assert (week.previous["first"], week.previous["last"]) == ("2026-06-01", "2026-06-07")
+    assert week.slouched_per_worn_hour_s == pytest.approx(20 * 60 / 2)  # 20 min in 2 h, per hour
+    assert week.slouch_change_per_worn_hour_s == pytest.approx(-10 * 60 / 2)
+    assert alone.previous is None

@@ -164,6 +164,16 @@ def render_period(period: PeriodSummary) -> list[Any]:
         lines.append(
             f"slouch trend: {tr.direction} ({tr.slope_per_day:+.0f} s per worn hour per day, {tr.days} days)"
         )
+    prev = period.previous
+    if prev is not None and period.slouch_change_per_worn_hour_s is not None:
+        change = period.slouch_change_per_worn_hour_s
+        word = "less" if change < 0 else "more"
+        lines.append(
+            f"against {prev['first']} – {prev['last']}: "
+            f"{abs(change) / 60:.1f} min {word} slouching per worn hour"
+        )
+    elif prev is not None:
+        lines.append(f"against {prev['first']} – {prev['last']}: nothing to compare (no wear in one of them)")
     lines.append(
         f"good-posture streak: {period.good_day_streak} days (longest {period.longest_good_day_streak})"
     )

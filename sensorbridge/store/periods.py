@@ -5,6 +5,8 @@
   :data:`MIN_WORN_S`): slouched seconds per worn hour, and upright percent, per day. A slope counts as
   "down"/"up" only past :data:`FLAT_SLOUCH_S_PER_HOUR_PER_DAY`; else "flat". With fewer than two worn days
   there is no trend (``None``).
+- ``previous`` compares with the period before (the week or month ending the day before the first):
+  slouched seconds per worn hour then and now.
 - Streaks count consecutive days ending at the period's last day that has started (the current
   streak) and the longest anywhere in the period: a *good day* is worn and at least
   :data:`GOOD_DAY_UPRIGHT_PCT` upright; a *stretch day* has at least one valid hold.
@@ -52,6 +54,9 @@ class PeriodSummary:
     longest_good_day_streak: int = 0
     stretch_day_streak: int = 0
     longest_stretch_day_streak: int = 0
+    slouched_per_worn_hour_s: float | None = None
+    previous: dict[str, Any] | None = None  # the period before: first, last, worn_days, upright_pct, ...
+    slouch_change_per_worn_hour_s: float | None = None  # this period minus the previous one
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k not in {"days", "slouch_trend", "upright_trend"}}
@@ -103,9 +108,13 @@ def summarise_period(
     tz: dt.tzinfo,
     *,
     today: dt.date | None = None,
+    compare: bool = True,
     summarise: Callable[[Store, dt.date, dt.tzinfo], DaySummary] = summarise_day,
 ) -> PeriodSummary:
-    """The ``kind`` ("week" or "month") around ``day``; days after ``today`` are listed but not judged."""
+    """The ``kind`` ("week" or "month") around ``day``; days after ``today`` are listed but not judged.
+
+    ``compare`` also summarises the period before (totals only, in :attr:`PeriodSummary.previous`).
+    """
     if kind not in ("week", "month"):
         raise ValueError(f"kind must be 'week' or 'month', not {kind!r}")
     first, last = week_of(day) if kind == "week" else month_of(day)
@@ -133,4 +142,18 @@ def summarise_period(
     good = [d.worn_s >= MIN_WORN_S and (d.upright_pct or 0.0) >= GOOD_DAY_UPRIGHT_PCT for d in judged]
     out.good_day_streak, out.longest_good_day_streak = _streaks(good)
     out.stretch_day_streak, out.longest_stretch_day_streak = _streaks([d.valid_holds > 0 for d in judged])
+    out.slouched_per_worn_hour_s = 3600.0 * out.slouched_s / out.worn_s if out.worn_s > 0 else None
+    if compare:
+        before = summarise_period(
+            store, kind, first - dt.timedelta(days=1), tz, compare=False, summarise=summarise
+        )
+        out.previous = {
+            "first": before.first,
+            "last": before.last,
+            "worn_days": before.worn_days,
+            "upright_pct": before.upright_pct,
+            "slouched_per_worn_hour_s": before.slouched_per_worn_hour_s,
+        }
+        if out.slouched_per_worn_hour_s is not None and before.slouched_per_worn_hour_s is not None:
+            out.slouch_change_per_worn_hour_s = out.slouched_per_worn_hour_s - before.slouched_per_worn_hour_s
     return out
