@@ -7,6 +7,7 @@ import io
 from typing import cast
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -74,11 +75,17 @@ async def step(pilot: Pilot[None], engine: ScriptedEngine, seconds: float) -> No
 
 def plain(widget: Widget) -> str:
     """What a widget shows, as plain text."""
-    renderable = widget.render()
-    if isinstance(widget, Static):  # Textual's own Content: its plain text is what shows
-        return str(getattr(renderable, "plain", renderable))
+    if isinstance(widget, Static):  # what it was given: a string, Rich Text or another renderable
+        content = widget.content
+        if isinstance(content, str):
+            return content
+        if isinstance(content, Text):
+            return content.plain
+        renderable = cast(RenderableType, content)
+    else:
+        renderable = cast(RenderableType, widget.render())
     console = Console(width=max(40, widget.size.width or 120), file=io.StringIO(), color_system=None)
-    console.print(cast(RenderableType, renderable))
+    console.print(renderable)
     out = console.file
     assert isinstance(out, io.StringIO)
     return out.getvalue()
