@@ -22,7 +22,7 @@ from bleak.backends.scanner import BaseBleakScanner
 
 from sensorbridge.ble.bonds import BondRegistry
 from sensorbridge.ble.errors import BleError, FirmwareMismatchError, LinkLostError, NotBondedError
-from sensorbridge.ble.link import ClipLink, NodeStream
+from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, NodeStream
 from sensorbridge.ble.reconnect import CONNECT_TIMEOUT_S, SCAN_TIMEOUT_S, LinkInput, ReconnectMachine
 from sensorbridge.ble.scan import find_clip
 from sensorbridge.conventions import Role
@@ -182,6 +182,13 @@ class BleSource:
                 continue
             device, advert = found
             node.rssi, node.address = advert.rssi, device.address
+            if advert.problem is not None:
+                refusal = FirmwareMismatchError(
+                    f"clip {device.address} advertises {advert.problem}", hint=FIRMWARE_HINT
+                )
+                self._fire(node, LinkInput.FOUND, f"found {device.address}")
+                self._fire(node, LinkInput.REFUSED, refusal.describe())
+                return
             node.battery = advert.battery if advert.battery is not None else node.battery
             self._fire(node, LinkInput.FOUND, f"connecting to {device.address}")
             link = ClipLink(

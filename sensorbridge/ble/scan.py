@@ -12,7 +12,14 @@ from bleak.exc import BleakError
 
 from sensorbridge.ble.errors import AdapterError
 from sensorbridge.conventions import Role
-from sensorbridge.protocol import SERVICE_UUID, TEST_COMPANY_ID, ClipState, ManufacturerData, ProtocolError
+from sensorbridge.protocol import (
+    SERVICE_UUID,
+    TEST_COMPANY_ID,
+    ClipState,
+    ManufacturerData,
+    ProtocolError,
+    VersionError,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,11 @@ def parse_advert(device: BLEDevice, adv: AdvertisementData) -> ClipAdvert:
         return base
     try:
         info = ManufacturerData.decode(payload)
+    except VersionError as e:
+        # Another protocol version: its role byte may still say which node it wants to be, so the
+        # node that looks for it can refuse it by name instead of scanning forever.
+        role = Role(payload[1]) if len(payload) > 1 and payload[1] in set(Role) else None
+        return ClipAdvert(base.address, base.name, base.rssi, role, problem=str(e))
     except ProtocolError as e:
         return ClipAdvert(base.address, base.name, base.rssi, problem=str(e))
     return ClipAdvert(base.address, base.name, base.rssi, info.role, info.battery_percent, info.state)

@@ -20,8 +20,11 @@ from typing import Final
 import numpy as np
 
 WINDOW_POINTS: Final = 600  # ~100 s of packets at 104 Hz with 18 samples each: enough to see drift
-MIN_SPAN_S: Final = 2.0  # below this device-time span a slope is noise; assume the nominal rate
-MAX_DRIFT_PPM: Final = 2000.0  # crystals are within ±50 ppm; anything beyond is a fit artefact
+# Below this device-time span a slope is mostly latency noise (1 ms over 10 s is 100 ppm): keep the
+# rate fitted so far (nominal at first) and fit only the offset.
+MIN_SPAN_S: Final = 10.0
+# Crystals are within ±50 ppm, plus temperature and ageing; a steeper fit is an artefact.
+MAX_DRIFT_PPM: Final = 200.0
 REFIT_EVERY: Final = 8  # points between fits: the line moves little, and fitting costs a hull
 
 

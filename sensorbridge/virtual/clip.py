@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
-from bumble import att, gatt, pairing
+from bumble import att, core, gatt, pairing
 from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection
 from bumble.profiles.battery_service import BatteryService
@@ -89,6 +89,16 @@ class Faults:
     stall_every_s: float | None = None  # the radio stalls this often ...
     stall_s: float = 1.0  # ... for this long; the queued packets then go out in a burst
     latency_max_s: float = 0.012  # notification latency, uniform in 0..max (connection events)
+
+
+@dataclass(frozen=True)
+class _Queued:
+    due: float  # world time it may go out
+    serial: int  # the connection it was made for
+    count: int
+    t0_us: int
+    end_us: float  # device time just after its last sample
+    payload: bytes
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,8 @@ class VirtualClip:
         self._next_sample_us = 0.0
         self._seq = 0
         self._reset_flag = True
-        self._send_queue: deque[tuple[float, int, int, bytes]] = deque()  # due, conn serial, n, payload
+        self._send_queue: deque[_Queued] = deque()
+        self.stream_span_us: tuple[float, float] | None = None  # first t0, last end of sent packets
         self._send_wakeup = asyncio.Event()
         self._last_due = 0.0
         self._running = False
@@ -360,7 +371,7 @@ class VirtualClip:
         if conn is not None:
             try:
                 await conn.disconnect()
-            except Exception as e:
+            except core.BaseBumbleError as e:  # the link is already gone: what we wanted
                 log.debug("disconnect of %s: %s", self.address, e)
 
     async def _disconnect_after(self, serial: int, seconds: float) -> None:
@@ -385,6 +396,7 @@ class VirtualClip:
         await self.device.stop_advertising()
         await self.air.clock.sleep(REBOOT_DOWNTIME_S)
         self._boot_t = self.air.clock.now()
+        self.stream_span_us = None
         self._next_sample_us = 0.0
         self._seq = 0
         self._reset_flag = True
@@ -450,7 +462,8 @@ class VirtualClip:
         now = self.air.clock.now()
         due = max(now + self._rng.uniform(0.0, self.faults.latency_max_s), self._last_due)
         self._last_due = due
-        self._send_queue.append((due, self._conn_serial, n, packet.encode()))
+        end_us = t0_us + n * p_ns / 1000.0
+        self._send_queue.append(_Queued(due, self._conn_serial, n, t0_us, end_us, packet.encode()))
         self._send_wakeup.set()
 
     def _in_stall(self, world_t: float) -> float | None:
@@ -469,27 +482,29 @@ class VirtualClip:
                 self._send_wakeup.clear()
                 await self._send_wakeup.wait()
                 continue
-            due, serial, n, payload = self._send_queue[0]
-            await self.air.clock.sleep_until(due)
+            item = self._send_queue[0]
+            await self.air.clock.sleep_until(item.due)
             stall_end = self._in_stall(self.air.clock.now())
             if stall_end is not None:
                 await self.air.clock.sleep_until(stall_end)
                 continue
-            if not self._send_queue or self._send_queue[0][3] is not payload:
+            if not self._send_queue or self._send_queue[0] is not item:
                 continue  # the queue was withheld meanwhile (reboot)
             self._send_queue.popleft()
             conn = self._conn
-            if conn is None or serial != self._conn_serial:
-                self.counters.withheld_samples += n
+            if conn is None or item.serial != self._conn_serial:
+                self.counters.withheld_samples += item.count
                 continue
             try:
-                await self.device.notify_subscriber(conn, self.stream_char, payload)
-            except Exception as e:
+                await self.device.notify_subscriber(conn, self.stream_char, item.payload)
+            except Exception as e:  # a link dropping mid-send loses this packet: counted, not raised
                 log.debug("notify failed on %s: %s", self.address, e)
-                self.counters.withheld_samples += n
+                self.counters.withheld_samples += item.count
                 continue
             self.counters.sent_packets += 1
-            self.counters.sent_samples += n
+            self.counters.sent_samples += item.count
+            first = self.stream_span_us[0] if self.stream_span_us is not None else float(item.t0_us)
+            self.stream_span_us = (first, item.end_us)
 
     def pause(self) -> None:
         """Stop generating packets (as STOP_STREAM would), leaving queued ones to go out: tests use
@@ -502,8 +517,8 @@ class VirtualClip:
         return len(self._send_queue)
 
     def withhold_queue(self) -> None:
-        for _due, _serial, n, _payload in self._send_queue:
-            self.counters.withheld_samples += n
+        for item in self._send_queue:
+            self.counters.withheld_samples += item.count
         self._send_queue.clear()
 
     # -- commands -------------------------------------------------------------------------------
@@ -585,3 +600,4 @@ class ClipSpec:
     seed: int = 0
     motion: MotionSource | None = None
     log_records: tuple[LogRecord, ...] = ()
+    protocol_version: int = PROTOCOL_VERSION

@@ -80,6 +80,7 @@ class VirtualSource:
                 faults=spec.faults,
                 seed=spec.seed,
                 log_records=spec.log_records,
+                protocol_version=spec.protocol_version,
             )
             await clip.start()
             self.clips[spec.role] = clip
