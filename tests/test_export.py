@@ -40,6 +40,10 @@ def _fill(path: Path) -> None:
                 stretch_sets=sets,
             )
         clip = store.upsert_clip("AA:00:00:00:00:09", Role.BACK)
+        t_cal = dt.datetime(2026, 4, 1, 8, tzinfo=BERLIN).timestamp()
+        store.add_calibration(
+            w, Role.BACK, {"neutral": [0.0, 0.0, 1.0]}, format_version=1, in_force_from=t_cal
+        )
         h = int(dt.datetime(2026, 4, 2, 12, tzinfo=BERLIN).timestamp())
         store.add_device_log(
             clip, [LogRecord(h, 30, 5), LogRecord(77, 10, 0, 0, LogRecordFlags.CLOCK_UNSYNCED)], read_at=h
@@ -61,10 +65,15 @@ def test_a_range_exports_whole_sessions_and_placed_log_hours(tmp_path: Path) -> 
     assert [r["clock_synced"] for r in data["device_log"]] == [1]
     assert [r["clock_synced"] for r in everything["device_log"]] == [1, 0]
     assert everything["device_log"][1]["start_local"] is None  # device time: no wall-clock placement
+    assert data["calibrations"][0]["data"] == {"neutral": [0.0, 0.0, 1.0]}
+    assert data["clips"][0]["address"] == "AA:00:00:00:00:09"
     rows = list(csv.DictReader(io.StringIO(to_csv(everything))))
     tables = [r["table"] for r in rows]
     assert tables.count("sessions") == 3
     assert tables.count("stretch_holds") == 6
+    assert json.loads(next(r["data"] for r in rows if r["table"] == "calibrations")) == {
+        "neutral": [0.0, 0.0, 1.0]
+    }
     assert {r["faults"] for r in rows if r["table"] == "stretch_holds"} == {"", "too_short;trunk_lean"}
 
 

@@ -1,10 +1,11 @@
 """Everything stored in a range of local days, as JSON-ready tables or one CSV.
 
-Rows carry Unix seconds (``start``, ``end``, ``t``) and the same instants as local ISO times
-(``*_local``). A session is exported when it overlaps the range; its rows are exported whole, so an
-export re-imports the sessions as they were. Device-log hours go by their hour's start; hours whose
-clock was not synced cannot be placed and are exported only when the range is everything
-(``include_unplaced``).
+Tables: clips, calibrations in force in the range (their JSON as ``data``), sessions, intervals, slouch
+episodes, alerts, stretch sets (with their holds), gaps and the clips' own log hours. Rows carry Unix
+seconds (``start``, ``end``, ``t``) and the same instants as local ISO times (``*_local``). A session is
+exported when it overlaps the range; its rows are exported whole, so an export re-imports the sessions
+as they were. Device-log hours go by their hour's start; hours whose clock was not synced cannot be
+placed and are exported only when the range is everything (``include_unplaced``).
 
 CSV is one file with a ``table`` column naming the table each row comes from and the union of the
 tables' columns (empty where a table has no such column), so a spreadsheet can filter by table.
@@ -22,7 +23,10 @@ from sensorbridge.store.errors import wrapped
 from sensorbridge.store.localtime import day_bounds, iso_local
 from sensorbridge.store.store import Store
 
-TABLES: Final = ("sessions", "intervals", "slouch_episodes", "alerts", "stretch_sets", "gaps", "device_log")
+TABLES: Final = (
+    "clips", "calibrations", "sessions", "intervals", "slouch_episodes", "alerts", "stretch_sets", "gaps",
+    "device_log",
+)  # fmt: skip
 
 
 def _rows(store: Store, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -43,6 +47,18 @@ def export_range(
     sp = (hi, hi, lo)
     with wrapped("export", store.path):
         tables: dict[str, list[dict[str, Any]]] = {
+            "clips": _rows(
+                store, "SELECT address, role, firmware, bonded, last_seen FROM clips ORDER BY id", ()
+            ),
+            "calibrations": _rows(
+                store,
+                """SELECT w.name AS wearer, c.role, c.format_version, c.in_force_from AS start,
+                          c.in_force_until AS end, c.data
+                   FROM calibrations c JOIN wearers w ON w.id = c.wearer_id
+                   WHERE c.in_force_from < ? AND COALESCE(c.in_force_until, ?) > ?
+                   ORDER BY c.in_force_from""",
+                sp,
+            ),
             "sessions": _rows(
                 store,
                 """SELECT s.id AS session_id, w.name AS wearer, s.started_at AS start, s.ended_at AS end,
@@ -98,6 +114,8 @@ def export_range(
                    FROM stretch_holds h WHERE h.set_id = ? ORDER BY h.t_start""",
                 (s["set_id"],),
             )
+    for cal in tables["calibrations"]:
+        cal["data"] = json.loads(cal["data"])
     for name, rows in tables.items():
         for r in rows:
             _add_local(r, tz, placed=name != "device_log" or bool(r.get("clock_synced")))
@@ -123,7 +141,7 @@ def to_csv(export: dict[str, Any]) -> str:
     rows: list[dict[str, Any]] = []
     for name in TABLES:
         for r in export[name]:
-            flat = {k: v for k, v in r.items() if k != "holds"}
+            flat = {k: (json.dumps(v) if k == "data" else v) for k, v in r.items() if k != "holds"}
             rows.append({"table": name, **flat})
             for h in r.get("holds", []):
                 rows.append(
