@@ -59,10 +59,43 @@ writer.close(end=ticks * tick)
 print("done", flush=True)
 """
 
+# The live path: pipeline-like ticks through PostureRecorder, with hindsight relabels that make the
+# writer delete and rewrite recent intervals (in the same transaction as the new rows).
+CHILD_RECORDER = r"""
+import random, sys
+from sensorbridge.posture import Angles, PostureSample, PostureState
+from sensorbridge.store.recorder import PostureRecorder
+from sensorbridge.store.store import Store
+from sensorbridge.store.writer import LiveWriter
 
-def _child(path: Path, seed: int, offset: float, ticks: int) -> subprocess.Popen[str]:
+path, seed, ticks = sys.argv[1], int(sys.argv[2]), int(sys.argv[4])
+offset, tick = float(sys.argv[3]), float(sys.argv[5])
+rng = random.Random(seed)
+store = Store.open(path)
+sid = store.start_session(store.ensure_wearer(), offset)
+print(f"session {sid}", flush=True)
+rec = PostureRecorder(LiveWriter(store, sid, clock_offset_s=offset, autoflush=False), tick_s=tick)
+U, S, M = PostureState.UPRIGHT, PostureState.SLOUCHED, PostureState.MOVING
+state, change = U, rng.randint(2, 30)
+for k in range(ticks):
+    if k >= change:
+        state, change = rng.choice([U, S, M]), k + rng.randint(2, 30)
+    t = (k + 0.5) * tick
+    rec.samples([PostureSample(t, Angles(10.0, 0.0), state)])
+    if k % 50 == 49:
+        a, b = rng.choice([(U, S), (S, U), (M, U)])
+        rec.relabel(t - rng.uniform(2.0, 20.0), t - 1.0, b, {a})
+    print(f"{t + tick / 2:.3f}", flush=True)
+rec.close(end=ticks * tick)
+print("done", flush=True)
+"""
+
+
+def _child(
+    path: Path, seed: int, offset: float, ticks: int, script: str = CHILD, tick: float = TICK_S
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(seed), repr(offset), str(ticks), repr(TICK_S)],
+        [sys.executable, "-c", script, str(path), str(seed), repr(offset), str(ticks), repr(tick)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
@@ -75,13 +108,18 @@ def _session_rows(store: Store, sid: int) -> list[tuple[float, float, str]]:
     ).fetchall()
 
 
-def test_sigkill_at_random_points_never_corrupts_nor_loses_more_than_a_second(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "tick"), [(CHILD, TICK_S), (CHILD_RECORDER, 0.1)], ids=["writer", "recorder"]
+)
+def test_sigkill_at_random_points_never_corrupts_nor_loses_more_than_a_second(
+    tmp_path: Path, script: str, tick: float
+) -> None:
     path = tmp_path / "kill.db"
     rng = random.Random(20261124)
     worst_loss = 0.0
     for kill in range(KILLS):
         offset = 1_780_000_000.0 + kill * 100_000.0
-        child = _child(path, seed=kill, offset=offset, ticks=1_000_000)
+        child = _child(path, seed=kill, offset=offset, ticks=1_000_000, script=script, tick=tick)
         assert child.stdout is not None
         sid = int(child.stdout.readline().split()[1])
         reports = rng.randint(1, 600)

@@ -3,8 +3,8 @@
 Tables: clips, calibrations in force in the range (their JSON as ``data``), sessions, intervals, slouch
 episodes, alerts, stretch sets (with their holds), gaps and the clips' own log hours. Rows carry Unix
 seconds (``start``, ``end``, ``t``) and the same instants as local ISO times (``*_local``). A session is
-exported when it overlaps the range; its rows are exported whole, so an export re-imports the sessions
-as they were. Device-log hours go by their hour's start; hours whose clock was not synced cannot be
+exported when it overlaps the range; its rows are exported whole, so each session comes out
+as a whole. Device-log hours go by their hour's start; hours whose clock was not synced cannot be
 placed and are exported only when the range is everything (``include_unplaced``).
 
 CSV is one file with a ``table`` column naming the table each row comes from and the union of the
