@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,14 @@ def analyze_recording(folder: str) -> dict[str, Any]:
     from sensorbridge.pipeline.analysis import analyze
 
     args = argparse.Namespace(recording=Path(folder) / RECORDING_NAME, back=None, head=None)
+    start = time.perf_counter()
     back, head, _ = load_inputs(args)
+    loaded = time.perf_counter()
     analysis = analyze(back, head)
     samples = len(back) + (len(head) if head is not None else 0)
-    return {"samples": samples, "summary": dataclasses.asdict(analysis.summary)}
+    return {
+        "samples": samples,
+        "read_decode_seconds": loaded - start,
+        "analyze_seconds": time.perf_counter() - loaded,
+        "summary": dataclasses.asdict(analysis.summary),
+    }
