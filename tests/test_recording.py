@@ -225,3 +225,59 @@ def test_a_write_a_second_after_the_oldest_buffered_one_flushes_to_the_os(tmp_pa
     w.write_event("c", 3.0)  # the oldest buffered record is a second old: everything goes out
     assert [e[2]["type"] for e in RecordingReader.open(path).events()] == ["a", "b", "c"]
     w.close()
+
+
+@pytest.mark.parametrize("clock", ["device", "host"])
+def test_chunked_decoding_equals_whole_decoding_across_gaps_and_duplicates(
+    tmp_path: Path, clock: str
+) -> None:
+    path = tmp_path / "a.sbrec"
+    rng = np.random.default_rng(3)
+    blobs = [packet(Role.BACK, i, 18 * i, rng) for i in range(70000 // 18)]  # seq wraps? no: < 65536
+    order = [b for i, b in enumerate(blobs) if i not in {10, 11, 500}]
+    order.insert(300, blobs[299])  # a repeat
+    with RecordingWriter(path, autoflush=False) as w:
+        for i, b in enumerate(order):
+            w.write_packet(Role.BACK, 50.0 + 0.1731 * i + 0.013 * (i % 5), b)
+    with RecordingReader.open(path) as r:
+        whole = r.load_node(Role.BACK, clock)  # type: ignore[arg-type]
+        parts = list(r.iter_node(Role.BACK, clock, chunk_packets=7))  # type: ignore[arg-type]
+    assert whole.duplicates == 1
+    assert [g.samples_lost for g in whole.gaps] == [36, 18]
+    assert [g.samples_lost for p in parts for g in p.gaps] == [36, 18]
+    np.testing.assert_array_equal(np.concatenate([p.batch.t for p in parts]), whole.batch.t)
+    np.testing.assert_array_equal(np.concatenate([p.batch.acc for p in parts]), whole.batch.acc)
+
+
+def test_sequence_numbers_wrap_without_a_gap(tmp_path: Path) -> None:
+    path = tmp_path / "wrap.sbrec"
+    rng = np.random.default_rng(4)
+    with RecordingWriter(path, autoflush=False) as w:
+        for i in range(65530, 65545):
+            w.write_packet(Role.BACK, float(i), packet(Role.BACK, i, 18 * i, rng))
+    with RecordingReader.open(path) as r:
+        node = r.load_node(Role.BACK)
+    assert node.gaps == ()
+    assert node.packets == 15
+
+
+def test_host_clock_spans_a_reboot_with_one_line_per_stretch(tmp_path: Path) -> None:
+    path = tmp_path / "reboot.sbrec"
+    rng = np.random.default_rng(5)
+    with RecordingWriter(path, autoflush=False) as w:
+        for i in range(100):
+            w.write_packet(Role.BACK, 1000.0 + 0.173 * i + 0.004, packet(Role.BACK, 100 + i, 18 * i, rng))
+        # The clip reboots: clock and sequence start again, 30 s later on the host.
+        for i in range(100):
+            w.write_packet(Role.BACK, 1047.3 + 0.173 * i + 0.004, packet(Role.BACK, i, 18 * i, rng))
+    with RecordingReader.open(path) as r:
+        node = r.load_node(Role.BACK, clock="host")
+        with pytest.raises(RecordingError, match="clock restarted"):
+            r.load_node(Role.BACK, clock="device")
+    t = node.batch.t
+    assert np.all(np.diff(t) > 0)
+    # The last sample before and the first after, each placed by its own stretch's line.
+    expected = 47.3 - 0.173 * 99 - 17 * PERIOD_NS * 1e-9
+    assert t[1800] - t[1799] == pytest.approx(expected, abs=1e-3)
+    [gap] = node.gaps
+    assert gap.samples_lost == round(expected / (PERIOD_NS * 1e-9)) - 1

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import enum
 import json
+import mmap
+import os
 import struct
 import threading
 import time
@@ -35,21 +37,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Final, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
 from sensorbridge.conventions import FloatArray, Role
 from sensorbridge.errors import SensorbridgeError
-from sensorbridge.protocol import (
-    SEQ_MODULUS,
-    DecodedPackets,
-    PacketFlags,
-    ProtocolError,
-    decode_sample_packets,
-)
-from sensorbridge.samples import Gap, ImuBatch
+
+if TYPE_CHECKING:
+    from sensorbridge.recording.nodes import DecodedChunk, NodeRecording
+
+Clock = Literal["device", "host"]
 
 MAGIC: Final = b"\x89SBR\r\n\x1a\n"
 FORMAT_VERSION: Final = 1
@@ -236,20 +234,6 @@ class TornTail:
     reason: str
 
 
-@dataclass(frozen=True)
-class NodeRecording:
-    """One node's samples from a recording. ``batch`` holds every decoded sample in time order;
-    ``gaps`` the missing stretches (sequence gaps, or the clip's FIFO overflow flag);
-    ``duplicates`` the packets dropped as repeats or out of order."""
-
-    batch: ImuBatch
-    gaps: tuple[Gap, ...]
-    packets: int
-    duplicates: int
-    first_device_us: int
-    clock: Literal["device", "host"]
-
-
 @dataclass
 class RecordingReader:
     """Reads a recording written by :class:`RecordingWriter`, or by a writer that was killed."""
@@ -257,18 +241,22 @@ class RecordingReader:
     path: Path
     version: int = FORMAT_VERSION
     torn: TornTail | None = None
-    _data: bytes = field(default=b"", repr=False)
+    _data: bytes | mmap.mmap = field(default=b"", repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> RecordingReader:
         p = Path(path)
+        data: bytes | mmap.mmap = b""
         try:
-            data = p.read_bytes()
+            with p.open("rb") as f:
+                # Mapped, not read: an 8-hour recording need not sit in memory to be decoded.
+                if os.fstat(f.fileno()).st_size:
+                    data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except FileNotFoundError as e:
             raise RecordingError(f"{p} does not exist") from e
         except OSError as e:
             raise RecordingError(f"cannot read {p}: {e.strerror}") from e
-        if len(data) < FILE_HEADER_SIZE or not data.startswith(MAGIC):
+        if len(data) < FILE_HEADER_SIZE or data[: len(MAGIC)] != MAGIC:
             hint = "pass a .sbrec file written by `sensorbridge record` or `sensorbridge simulate`"
             if data[1:4] == b"SBR":
                 hint = "the file was transferred in text mode (line endings changed): copy it as binary"
@@ -280,6 +268,18 @@ class RecordingReader:
                 hint="upgrade sensorbridge to read it",
             )
         return cls(p, version, None, data)
+
+    def __enter__(self) -> RecordingReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Unmap the file (also happens when the reader is garbage-collected)."""
+        if isinstance(self._data, mmap.mmap):
+            self._data.close()
+        self._data = b""
 
     def records(self) -> Iterator[Record]:
         """Every complete record in file order. A torn last record ends the iteration and is kept in
@@ -344,96 +344,16 @@ class RecordingReader:
         found = {r.role for r in self.records() if r.kind == RecordKind.PACKET and r.role is not None}
         return sorted(found)
 
-    def load_node(self, role: Role, clock: Literal["device", "host"] = "device") -> NodeRecording:
-        """Decode every packet of ``role`` into one :class:`ImuBatch`.
+    def load_node(self, role: Role, clock: Clock = "device") -> NodeRecording:
+        """One node's whole recording as one batch: see :mod:`sensorbridge.recording.nodes`."""
+        from sensorbridge.recording.nodes import load_node
 
-        ``clock="device"``: seconds since the node's first sample on the clip's own clock (refused
-        when the clip rebooted mid-recording: its clock restarted). ``clock="host"``: Unix seconds,
-        the device clock mapped onto the host receive times by a line under all of them (latency is
-        never negative). Duplicated and out-of-order packets are dropped and counted; sequence gaps
-        become :class:`Gap` values with the number of samples lost.
-        """
-        blobs, host = self.packets(role)
-        if not blobs:
-            raise RecordingError(f"{self.path} holds no packets of the {role.name.lower()} clip")
-        try:
-            dec = decode_sample_packets(blobs, role)
-        except ProtocolError as e:
-            raise CorruptRecordError(f"{self.path}: a {role.name.lower()} packet does not decode: {e}") from e
-        seq = dec.seq.astype(np.int64)
-        unwrapped = np.concatenate(
-            [[0], np.cumsum((np.diff(seq) + SEQ_MODULUS // 2) % SEQ_MODULUS - SEQ_MODULUS // 2)]
-        )
-        unwrapped += seq[0]
-        keep = np.ones(len(blobs), bool)
-        best = -(1 << 62)
-        for i, s in enumerate(unwrapped.tolist()):  # P is packets (~12/s), not samples
-            if s <= best:
-                keep[i] = False
-            else:
-                best = s
-        t0 = dec.t0_us.astype(np.int64)
-        kept = np.flatnonzero(keep)
-        resets = np.flatnonzero(np.diff(t0[kept]) < 0)
-        if clock == "device" and resets.size:
-            raise RecordingError(
-                f"the {role.name.lower()} clip's clock restarted {resets.size} time(s) in {self.path}",
-                hint="load it with clock='host' (the CLI: analyze on host time)",
-            )
-        sample_keep = keep[dec.packet_index]
-        t_us = dec.t_us[sample_keep]
-        first = int(t0[kept[0]])
-        starts = np.cumsum(dec.counts) - dec.counts
-        last_sample_us = dec.t_us[starts[kept] + dec.counts[kept] - 1]
-        to_seconds = _host_line(last_sample_us, host[kept]) if clock == "host" else _since(first)
-        t = to_seconds(t_us)
-        gaps = _gaps(role, dec, kept, unwrapped, blobs, t)
-        batch = ImuBatch(role, np.asarray(t, dtype=np.float64), dec.acc[sample_keep], dec.gyr[sample_keep])
-        return NodeRecording(batch, gaps, kept.size, len(blobs) - kept.size, first, clock)
+        return load_node(self, role, clock)
 
+    def iter_node(
+        self, role: Role, clock: Clock = "device", chunk_packets: int = 4096
+    ) -> Iterator[DecodedChunk]:
+        """One node's samples in bounded chunks: see :mod:`sensorbridge.recording.nodes`."""
+        from sensorbridge.recording.nodes import iter_node
 
-def _gaps(
-    role: Role,
-    dec: DecodedPackets,
-    kept: NDArray[np.intp],
-    unwrapped: NDArray[np.int64],
-    blobs: list[bytes],
-    t: FloatArray,
-) -> tuple[Gap, ...]:
-    """Gaps between consecutive kept packets: a sequence jump, or the clip's FIFO overflow flag.
-    ``t`` (N,) the kept samples' times."""
-    lost_packets = np.diff(unwrapped[kept]) - 1
-    fifo = (dec.flags[kept][1:] & int(PacketFlags.FIFO_OVERFLOW)) != 0
-    where = np.flatnonzero((lost_packets > 0) | fifo)
-    counts = dec.counts[kept]
-    ends = np.cumsum(counts) - 1  # index in t of each kept packet's last sample
-    out = []
-    for j in where.tolist():
-        a, b = int(kept[j]), int(kept[j + 1])
-        period_us = struct.unpack_from("<I", blobs[a], 12)[0] / 1000.0
-        span = float(dec.t0_us[b]) - float(dec.t0_us[a])
-        lost = max(0, round(span / period_us) - int(counts[j]))
-        if lost == 0 and lost_packets[j] > 0:  # the clock restarted: trust the sequence numbers
-            lost = int(lost_packets[j]) * int(counts[j])
-        out.append(Gap(role, float(t[ends[j]]), float(t[ends[j] + 1]), lost))
-    return tuple(out)
-
-
-def _since(first_us: int) -> Callable[[FloatArray], FloatArray]:
-    return lambda t_us: np.asarray((t_us - first_us) * 1e-6, dtype=np.float64)
-
-
-def _host_line(last_sample_us: FloatArray, host: FloatArray) -> Callable[[FloatArray], FloatArray]:
-    """``host_s ≈ offset + slope · device_s`` from each packet's last sample (P,) µs and its receive
-    time (P,) s: the least-squares slope (the crystal's drift), then lowered under every point."""
-    x = last_sample_us * 1e-6
-    x0 = float(x[0])
-    slope = 1.0
-    if x.size >= 2 and x[-1] - x0 > 2.0:
-        slope = float(np.polyfit(x - x0, host, 1)[0])
-    offset = float(np.min(host - slope * (x - x0)))
-
-    def line(t_us: FloatArray) -> FloatArray:
-        return np.asarray(offset + slope * (t_us * 1e-6 - x0), dtype=np.float64)
-
-    return line
+        return iter_node(self, role, clock, chunk_packets)
