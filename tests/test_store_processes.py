@@ -138,8 +138,9 @@ def test_sigkill_at_random_points_never_corrupts_nor_loses_more_than_a_second(
         worst_loss = max(worst_loss, loss)
         assert loss <= 1.0 + 1e-6, f"kill {kill} after {reports} reports lost {loss:.3f} s"
         # The stored intervals tile the session from 0 without holes or overlaps: no torn rows.
+        # (Nothing may be stored yet when the kill came within the first second.)
         ends = [0.0] + [b - offset for _, b, _ in rows[:-1]]
-        assert [round(a - offset, 6) for a, _, _ in rows] == [round(e, 6) for e in ends]
+        assert [round(a - offset, 6) for a, _, _ in rows] == [round(e, 6) for e in ends[: len(rows)]]
     print(f"{KILLS} kills, worst loss {worst_loss:.3f} s of data")
 
 

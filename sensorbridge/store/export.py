@@ -19,7 +19,6 @@ import io
 import json
 from typing import Any, Final
 
-from sensorbridge.store.errors import wrapped
 from sensorbridge.store.localtime import day_bounds, iso_local
 from sensorbridge.store.store import Store
 
@@ -45,7 +44,7 @@ def export_range(
     _, hi = day_bounds(last, tz)
     in_sessions = "session_id IN (SELECT id FROM sessions WHERE started_at < ? AND COALESCE(ended_at, ?) > ?)"
     sp = (hi, hi, lo)
-    with wrapped("export", store.path):
+    with store.reading("export"):
         tables: dict[str, list[dict[str, Any]]] = {
             "clips": _rows(
                 store, "SELECT address, role, firmware, bonded, last_seen FROM clips ORDER BY id", ()

@@ -7,11 +7,13 @@ All times given to and returned by :class:`Store` are Unix seconds (UTC). Writer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -63,13 +65,28 @@ def _check_span(name: str, start: float, end: float) -> None:
 class Store:
     """An open database. Use as a context manager, or call :meth:`close`.
 
-    Safe to share between threads of one process (calls are serialised by SQLite's own mutex; each
-    write method is one transaction); other processes may open the same file at once.
+    Safe to share between threads of one process: every write method is one transaction and
+    :meth:`writing` / :meth:`reading` hold a lock for its length, so a writer thread's flush and the
+    dashboard's summary never interleave on the connection. Other processes may open the same file
+    at once (WAL: readers see the last commit; a second writer waits up to the busy timeout).
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def writing(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``), alone on this connection."""
+        with self._lock, transaction(self.conn, action) as c:
+            yield c
+
+    @contextlib.contextmanager
+    def reading(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same snapshot of the file."""
+        with self._lock, transaction(self.conn, action, immediate=False) as c:
+            yield c
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -95,7 +112,7 @@ class Store:
 
     def ensure_wearer(self, name: str = "me") -> int:
         """The id of the wearer called ``name``, created on first use."""
-        with transaction(self.conn, "record the wearer") as c:
+        with self.writing("record the wearer") as c:
             c.execute("INSERT OR IGNORE INTO wearers (name, created_at) VALUES (?, ?)", (name, time.time()))
             return int(c.execute("SELECT id FROM wearers WHERE name = ?", (name,)).fetchone()[0])
 
@@ -109,7 +126,7 @@ class Store:
         seen_at: float | None = None,
     ) -> int:
         """Record a clip by its BLE address (role, firmware and bond as last seen); returns its id."""
-        with transaction(self.conn, "record the clip") as c:
+        with self.writing("record the clip") as c:
             c.execute(
                 """INSERT INTO clips (address, role, firmware, bonded, last_seen) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (address) DO UPDATE SET role = excluded.role,
@@ -137,7 +154,7 @@ class Store:
             raise StoreError(
                 f"the calibration cannot be stored as JSON: {e}", hint="this is a bug in the caller"
             ) from e
-        with transaction(self.conn, "store the calibration") as c:
+        with self.writing("store the calibration") as c:
             c.execute(
                 """UPDATE calibrations SET in_force_until = ?
                    WHERE wearer_id = ? AND role = ? AND in_force_until IS NULL AND in_force_from <= ?""",
@@ -152,7 +169,7 @@ class Store:
 
     def calibration_at(self, wearer_id: int, role: Role, t: float) -> Calibration | None:
         """The calibration in force for ``wearer_id``'s ``role`` clip at ``t``, if any."""
-        with wrapped("read calibrations", self.path):
+        with self.reading("read calibrations"):
             row = self.conn.execute(
                 """SELECT id, wearer_id, role, format_version, in_force_from, in_force_until, data, clip_id
                    FROM calibrations WHERE wearer_id = ? AND role = ? AND in_force_from <= ?
@@ -176,7 +193,7 @@ class Store:
         clip_ids: Sequence[int] = (),
     ) -> int:
         _finite("session", start)
-        with transaction(self.conn, "start a session") as c:
+        with self.writing("start a session") as c:
             cur = c.execute(
                 "INSERT INTO sessions (wearer_id, started_at, recording_path, source) VALUES (?, ?, ?, ?)",
                 (wearer_id, start, recording_path, source),
@@ -189,13 +206,13 @@ class Store:
 
     def end_session(self, session_id: int, end: float) -> None:
         _finite("session", end)
-        with transaction(self.conn, "end the session") as c:
+        with self.writing("end the session") as c:
             if c.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (end, session_id)).rowcount != 1:
                 raise StoreError(f"there is no session {session_id}", hint="start a session before ending it")
 
     def sessions(self, start: float, end: float) -> list[Session]:
         """Sessions overlapping ``[start, end)``, an open one counting as running until ``end``."""
-        with wrapped("read sessions", self.path):
+        with self.reading("read sessions"):
             rows = self.conn.execute(
                 """SELECT id, wearer_id, started_at, ended_at, recording_path, source FROM sessions
                    WHERE started_at < ? AND COALESCE(ended_at, ?) > ? ORDER BY started_at""",
@@ -225,7 +242,7 @@ class Store:
         rows = _Rows.check(intervals, episodes, alerts, stretch_sets, gaps)
         if replace_intervals_from is not None:
             _finite("replace_intervals_from", replace_intervals_from)
-        with transaction(self.conn, "write posture data") as c:
+        with self.writing("write posture data") as c:
             if replace_intervals_from is not None:
                 c.execute(
                     "DELETE FROM intervals WHERE session_id = ? AND t_start >= ?",
@@ -251,7 +268,7 @@ class Store:
         """A whole ended session and everything it measured, in one transaction (for imports)."""
         _check_span("a session", start, end)
         rows = _Rows.check(intervals, episodes, alerts, stretch_sets, gaps)
-        with transaction(self.conn, "store the session") as c:
+        with self.writing("store the session") as c:
             cur = c.execute(
                 """INSERT INTO sessions (wearer_id, started_at, ended_at, recording_path, source)
                    VALUES (?, ?, ?, ?, ?)""",
@@ -276,7 +293,7 @@ class Store:
              r.slouched_min, r.alerts, read_at)
             for r in records
         ]  # fmt: skip
-        with transaction(self.conn, "store the clip's log") as c:
+        with self.writing("store the clip's log") as c:
             before = c.total_changes
             c.executemany(
                 """INSERT OR IGNORE INTO device_log (clip_id, hour_start, clock_synced, upright_min,

@@ -24,7 +24,6 @@ from typing import Any
 
 from sensorbridge.posture import PostureState
 from sensorbridge.store.coverage import Segment, clip_and_resolve, holes, split_at, union
-from sensorbridge.store.errors import wrapped
 from sensorbridge.store.localtime import day_bounds, hour_starts, iso_local
 from sensorbridge.store.store import Store
 
@@ -95,8 +94,7 @@ def summarise_day(store: Store, day: dt.date, tz: dt.tzinfo) -> DaySummary:
     """Summarise local ``day`` in zone ``tz`` from everything in ``store``."""
     lo, hi = day_bounds(day, tz)
     out = DaySummary(date=day.isoformat(), tz=_zone_name(tz), day_length_s=hi - lo)
-    c = store.conn
-    with wrapped(f"summarise {day}", store.path):
+    with store.reading(f"summarise {day}") as c:
         rows = c.execute(
             """SELECT t_start, t_end, state, forward_head_s, mean_neck_flexion IS NOT NULL FROM intervals
                WHERE t_end > ? AND t_start < ?""",
