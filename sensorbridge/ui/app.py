@@ -29,7 +29,6 @@ from sensorbridge.ui.messages import (
     CalibrationUpdated,
     LinkChanged,
     LiveUpdated,
-    StretchRequested,
     StretchUpdated,
 )
 from sensorbridge.ui.model import LinkView
@@ -168,14 +167,6 @@ class SensorbridgeApp(App[None]):
         if after.message:
             words += f" ({after.message})"
         self.notify(words, title="Clips", severity="information" if ok else "warning")
-
-    @on(StretchRequested)
-    def _stretch(self, message: StretchRequested) -> None:
-        if message.kind is None:
-            self.engine.stop_stretch()
-        else:
-            self.engine.start_stretch(message.kind, message.reps)
-        self.refresh_from_engine()
 
     # -- actions -----------------------------------------------------------------------------
     def action_snooze(self, minutes: int) -> None:

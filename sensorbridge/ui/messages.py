@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from sensorbridge.ui.model import AlertView, CalibrationView, LinkView, LiveView, StretchKind, StretchView
+from sensorbridge.ui.model import AlertView, CalibrationView, LinkView, LiveView, StretchView
 
 
 @dataclass
@@ -52,11 +52,3 @@ class LinkChanged(Message):
 
     before: LinkView | None
     after: LinkView
-
-
-@dataclass
-class StretchRequested(Message):
-    """The Stretch screen asks the app to start ``reps`` of ``kind``, or to stop (``kind`` None)."""
-
-    kind: StretchKind | None
-    reps: int = 0

@@ -12,7 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from sensorbridge.ui.messages import StretchRequested, StretchUpdated
+from sensorbridge.ui.engine import host_of
+from sensorbridge.ui.messages import StretchUpdated
 from sensorbridge.ui.model import StretchKind, StretchView
 from sensorbridge.ui.render import meter, zone_bar
 from sensorbridge.ui.scripted_stretch import MAX_REPS, MIN_REPS, SCALE_DEG
@@ -78,7 +79,7 @@ class StretchScreen(Screen[None]):
         Binding("b", "app.wearer('stretch_bad')", "Do it badly"),
     ]
     DEFAULT_CSS = """
-    #stretch-list { width: 30; border: round $primary-muted; padding: 0 1; }
+    #stretch-list { width: 30; height: 1fr; border: round $primary-muted; padding: 0 1; }
     #stretch-how { height: auto; border: round $primary-muted; padding: 0 1; }
     #stretch-now { height: 1fr; border: round $accent; padding: 1 2; }
     """
@@ -121,11 +122,18 @@ class StretchScreen(Screen[None]):
         self.reps = min(MAX_REPS, max(MIN_REPS, self.reps + step))
         self._show_choice()
 
+    # The engine is called directly, not through a message: a key pressed right after Enter (the
+    # virtual wearer's "do it well") must find the stretch already started.
     def action_begin(self) -> None:
-        self.post_message(StretchRequested(self.kind, self.reps))
+        host_of(self.app).engine.start_stretch(self.kind, self.reps)
+        self._refresh_now()
 
     def action_end(self) -> None:
-        self.post_message(StretchRequested(None))
+        host_of(self.app).engine.stop_stretch()
+        self._refresh_now()
+
+    def _refresh_now(self) -> None:
+        self.post_message(StretchUpdated(host_of(self.app).engine.stretch()))
 
     @on(StretchUpdated)
     def _show(self, message: StretchUpdated) -> None:
