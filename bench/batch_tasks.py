@@ -26,9 +26,8 @@ def make_day(path: str, hours: float, seed: int) -> dict[str, Any]:
 def analyze_day(path: str) -> dict[str, Any]:
     """The project's end-to-end re-analysis: read, decode, orientation, angles, states, episodes, summary."""
     start = time.perf_counter()
-    result = project.analyze_recording(path)
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, **result}
+    result = project.analyze_recording(path)  # times itself, from opening the file to the summary
+    return {"seconds_with_imports": time.perf_counter() - start, **result}
 
 
 def vqf_floor(path: str) -> dict[str, Any]:

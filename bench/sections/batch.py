@@ -75,7 +75,7 @@ def run(ctx: Context) -> list[Figure]:
             "sensorbridge analyze: throughput",
             ours_rate,
             "samples/s",
-            "read, decode, orientation, angles, states, episodes, summary",
+            "read, decode, orientation, angles, states, episodes, summary (imports, a 30 s warm-up excluded)",
             details=ours.result,
         ),
         Figure(
