@@ -117,3 +117,43 @@ def test_autoflush_thread_stops_on_close(store: Store) -> None:
     assert w._thread is not None
     assert not w._thread.is_alive()
     assert _stored_end(store) == pytest.approx(0.3)
+
+
+def test_a_flushing_thread_and_a_summarising_thread_share_one_store(store: Store) -> None:
+    import datetime as dt
+    import threading
+
+    from sensorbridge.store.summary import summarise_day
+
+    sid = store.start_session(store.ensure_wearer(), OFFSET)
+    w = LiveWriter(store, sid, clock_offset_s=OFFSET, autoflush=False)
+    day = dt.datetime.fromtimestamp(OFFSET, dt.UTC).date()
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+    seen: list[float] = []
+
+    def write() -> None:
+        start.wait()
+        try:
+            for k in range(1, 301):
+                w.interval(StateInterval(0.0, 0.1 * k, PostureState.UPRIGHT))
+                w.flush()
+        except BaseException as e:
+            errors.append(e)
+
+    def read() -> None:
+        start.wait()
+        try:
+            for _ in range(100):
+                seen.append(summarise_day(store, day, dt.UTC).upright_s)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=write), threading.Thread(target=read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert seen == sorted(seen)  # each summary sees a whole commit, never a step back
+    assert summarise_day(store, day, dt.UTC).upright_s == pytest.approx(30.0)
