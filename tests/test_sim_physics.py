@@ -19,7 +19,7 @@ from sensorbridge.conventions import (
 from sensorbridge.protocol import AccelRange, GyroRange, accel_scale, gyro_scale
 from sensorbridge.sim.body import BodyGeometry, Mounting, Oscillators, quat_zyx, rotate_vectors
 from sensorbridge.sim.imu import ClipErrors, ImuModel, ImuSettings
-from sensorbridge.sim.stream import NodeStream
+from sensorbridge.sim.stream import NodeStream, SimError
 from sensorbridge.sim.timeline import Ch, Script, Timeline
 
 G = STANDARD_GRAVITY
@@ -200,3 +200,20 @@ def test_fast_paths_match_the_conventions_helpers() -> None:
     q = quat_normalize(rng.normal(size=(200, 4)))
     v = rng.normal(size=(200, 3))
     np.testing.assert_allclose(rotate_vectors(q, v), quat_rotate(q, v), atol=1e-12)
+
+
+def test_reconfigure_changes_rate_and_ranges_without_a_clock_jump() -> None:
+    n = node(still_timeline(), settings=ImuSettings(rate_hz=104), seed=8)
+    before = n.next_chunk(100)
+    n.reconfigure(ImuSettings(rate_hz=208, accel_range=AccelRange.G8))
+    after = n.next_chunk(100)
+    assert after.first_index == 100
+    step_before = np.diff(before.device_us).mean()
+    step_after = np.diff(after.device_us).mean()
+    assert step_after == pytest.approx(step_before / 2, rel=1e-2)
+    # The first new sample follows one old period after the last old one (rounded to µs).
+    assert after.device_us[0] - before.device_us[-1] == pytest.approx(step_before, abs=1.0)
+    # Same gravity, counted at the new full scale: half the counts.
+    assert after.raw[:, 0].mean() == pytest.approx(before.raw[:, 0].mean() / 2, rel=0.01)
+    with pytest.raises(SimError, match="not one the clip supports"):
+        n.reconfigure(ImuSettings(rate_hz=100))

@@ -154,6 +154,11 @@ class ClipClock:
     rate_hz: int
     errors: ClipErrors
     start_s: float = 0.0  # true time of sample 0
+    boot_at_s: float | None = None  # true time the clip booted (default: errors.boot_s before start)
+
+    @property
+    def boot_true_s(self) -> float:
+        return self.start_s - self.errors.boot_s if self.boot_at_s is None else self.boot_at_s
 
     @property
     def period_s(self) -> float:
@@ -165,7 +170,7 @@ class ClipClock:
 
     def device_us(self, true_s: FloatArray) -> NDArray[np.int64]:
         """The clip's clock (µs since boot) at true times (N,) s."""
-        since_boot = true_s - self.start_s + self.errors.boot_s
+        since_boot = true_s - self.boot_true_s
         return np.rint(since_boot * (1.0 + self.errors.clock_ppm * 1e-6) * 1e6).astype(np.int64)
 
     def to_seconds_from_first(self, device_us: NDArray[np.int64]) -> FloatArray:

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from sensorbridge.conventions import FloatArray, Role
 from sensorbridge.errors import SensorbridgeError
+from sensorbridge.protocol import SUPPORTED_RATES_HZ
 from sensorbridge.sim import moves
 from sensorbridge.sim.body import (
     DIFF_STEP_S,
@@ -54,7 +55,7 @@ class SimError(SensorbridgeError):
 class NodeChunk:
     """Consecutive samples of one clip. ``raw`` (n, 6) int16 counts ``ax, ay, az, gx, gy, gz`` in the
     sensor frame at the clip's full scale; ``device_us`` (n,) the clip's clock; ``saturated`` (n,);
-    ``true_s`` (n,) the scenario's true time; ``first_index`` the index of the first sample."""
+    ``true_s`` (n,) the scenario's true time; ``first_index`` how many samples came before."""
 
     role: Role
     raw: NDArray[np.int16]
@@ -91,9 +92,25 @@ class NodeStream:
         self.errors = ClipErrors.draw(settings, rng)
         self.clock = ClipClock(settings.rate_hz, self.errors, start_s)
         self.imu = ImuModel(settings, self.errors, rng)
+        self._rng = rng
         self.desk = desk
         self._q_mount = mounting_quat(mounting)
-        self.index = 0
+        self.index = 0  # samples produced since the last rate change
+        self.emitted = 0  # samples produced in all
+
+    def reconfigure(self, settings: ImuSettings) -> None:
+        """Change the output data rate or the full-scale ranges from the next sample on, as the
+        clip's SET_RATE and SET_RANGES commands do. The clip's clock and bias drift carry on."""
+        if settings.rate_hz not in SUPPORTED_RATES_HZ:
+            raise SimError(f"rate {settings.rate_hz} Hz is not one the clip supports {SUPPORTED_RATES_HZ}")
+        drift = self.imu.drift
+        if settings.rate_hz != self.clock.rate_hz:
+            start = self.next_time
+            self.clock = ClipClock(settings.rate_hz, self.errors, start, self.clock.boot_true_s)
+            self.index = 0
+        self.settings = settings
+        self.imu = ImuModel(settings, self.errors, self._rng)
+        self.imu.drift = drift
 
     @property
     def next_time(self) -> float:
@@ -119,8 +136,9 @@ class NodeStream:
         t = self.clock.true_times(self.index, n)
         kin = self.kinematics(t)
         raw, sat = self.imu.measure(kin.specific_force, kin.rate)
-        chunk = NodeChunk(self.role, raw, self.clock.device_us(t), sat, t, self.index)
+        chunk = NodeChunk(self.role, raw, self.clock.device_us(t), sat, t, self.emitted)
         self.index += n
+        self.emitted += n
         return chunk
 
     def samples_until(self, true_s: float) -> int:
