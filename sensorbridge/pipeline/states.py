@@ -154,71 +154,119 @@ class PostureTracker:
 
     def step(self, x: TickInputs) -> StepOutput:
         st, sl = self.settings.states, self.settings.slouch
-        out = StepOutput(np.empty(x.t.shape[0], np.int8))
+        n = x.t.shape[0]
+        out = StepOutput(np.full(n, UPRIGHT, np.int8))
+        states = out.states
         half = 0.5 * self.dt
         alpha = min(1.0, self.dt / sl.drift_tau_s)
         cap = sl.drift_cap_deg
-        slouch, head = self.slouch, self.head
-        columns = zip(
-            x.t.tolist(),
-            x.has_back.tolist(),
-            x.flexion.tolist(),
-            x.lateral.tolist(),
-            x.neck_flexion.tolist(),
-            x.gyro_dps.tolist(),
-            x.acc_dev.tolist(),
-            x.calibrating.tolist(),
-            strict=True,
-        )
-        for i, (t, present, flex, lat, neck, gyro, accd, cal) in enumerate(columns):
-            t0, t1 = t - half, t + half
-            slouch.expire(t0, out.episodes)
-            head.expire(t0, out.forward_head)
-            if not present:
-                out.states[i] = NO_DATA
+        tilt_lim = st.not_worn_tilt_deg
+        # Ticks that cannot change anything but the drift while nothing is open: upright, fast path.
+        with np.errstate(invalid="ignore"):
+            neck_quiet = (
+                ~(x.neck_flexion >= sl.forward_head_deg - sl.hysteresis_deg) | ~sl.forward_head_alerts
+            )
+            quiet = (
+                x.has_back
+                & ~x.calibrating
+                & (np.abs(x.flexion) <= tilt_lim)
+                & (np.abs(x.lateral) <= tilt_lim)
+                & (x.gyro_dps <= st.moving_gyro_dps)
+                & (x.acc_dev <= st.moving_acc)
+                & (x.flexion < sl.angle_deg - sl.hysteresis_deg - cap)
+                & neck_quiet
+            )
+        still = x.gyro_dps < 10.0
+        t_list, flex_list = x.t.tolist(), x.flexion.tolist()
+        lat_list, neck_list = x.lateral.tolist(), x.neck_flexion.tolist()
+        gyro_list, acc_list = x.gyro_dps.tolist(), x.acc_dev.tolist()
+        present_list, cal_list = x.has_back.tolist(), x.calibrating.tolist()
+        drift = self.drift
+        idle = self._idle()
+        for i, (t, q, sti, flex) in enumerate(
+            zip(t_list, quiet.tolist(), still.tolist(), flex_list, strict=True)
+        ):
+            if q and idle and t >= self.moving_until:
+                if sti:
+                    d = drift + alpha * (flex - drift)
+                    drift = cap if d > cap else (-cap if d < -cap else d)
                 continue
-            if cal:
-                out.states[i] = CALIBRATING
-                self.tilt_since = None
-                slouch.end(out.episodes)
-                head.end(out.forward_head)
-                continue
-            if abs(flex) > st.not_worn_tilt_deg or abs(lat) > st.not_worn_tilt_deg:
-                if self.tilt_since is None:
-                    self.tilt_since = t0
-                if not self.not_worn and t1 - self.tilt_since >= st.not_worn_after_s:
-                    self.not_worn = True
-                    out.relabels.append(
-                        Relabel(
-                            self.tilt_since,
-                            t0,
-                            PostureState.NOT_WORN,
-                            frozenset({PostureState.UPRIGHT, PostureState.MOVING, PostureState.SLOUCHED}),
-                        )
-                    )
-            else:
-                self.tilt_since = None
-                self.not_worn = False
-            if self.not_worn:
-                out.states[i] = NOT_WORN
-                slouch.clear()
-                head.clear()
-                continue
-            if gyro > st.moving_gyro_dps or accd > st.moving_acc:
-                self.moving_until = t + st.moving_hold_s
-            if t < self.moving_until:
-                out.states[i] = MOVING
-                continue
-            if sl.forward_head_alerts and not math.isnan(neck) and head.bad(neck):
-                head.mark(t0, t1, neck, None)
-                head.alert(t, self.gate, out.alerts)
-            if slouch.bad(flex - self.drift):
-                slouch.mark(t0, t1, flex, out.relabels)
-                out.states[i] = SLOUCHED if slouch.confirmed else UPRIGHT
-                slouch.alert(t, self.gate, out.alerts)
-                continue
-            out.states[i] = UPRIGHT
-            if slouch.start is None and gyro < 10.0:
-                self.drift = max(-cap, min(cap, self.drift + alpha * (flex - self.drift)))
-                self.max_drift_seen = max(self.max_drift_seen, abs(self.drift))
+            self.drift = drift
+            states[i] = self._slow(t, half, present_list[i], cal_list[i], flex, lat_list[i], neck_list[i],
+                                   gyro_list[i], acc_list[i], out)  # fmt: skip
+            drift = self.drift
+            idle = self._idle()
+        self.drift = drift
+        self.max_drift_seen = max(self.max_drift_seen, abs(drift))
         return out
+
+    def _idle(self) -> bool:
+        return (
+            self.slouch.start is None
+            and self.head.start is None
+            and self.tilt_since is None
+            and not self.not_worn
+        )
+
+    def _slow(
+        self,
+        t: float,
+        half: float,
+        present: bool,
+        cal: bool,
+        flex: float,
+        lat: float,
+        neck: float,
+        gyro: float,
+        accd: float,
+        out: StepOutput,
+    ) -> int:
+        """One tick the fast path could not take; returns its state code."""
+        st, sl = self.settings.states, self.settings.slouch
+        slouch, head = self.slouch, self.head
+        t0, t1 = t - half, t + half
+        slouch.expire(t0, out.episodes)
+        head.expire(t0, out.forward_head)
+        if not present:
+            return NO_DATA
+        if cal:
+            self.tilt_since = None
+            slouch.end(out.episodes)
+            head.end(out.forward_head)
+            return CALIBRATING
+        if abs(flex) > st.not_worn_tilt_deg or abs(lat) > st.not_worn_tilt_deg:
+            if self.tilt_since is None:
+                self.tilt_since = t0
+            if not self.not_worn and t1 - self.tilt_since >= st.not_worn_after_s:
+                self.not_worn = True
+                out.relabels.append(
+                    Relabel(
+                        self.tilt_since,
+                        t0,
+                        PostureState.NOT_WORN,
+                        frozenset({PostureState.UPRIGHT, PostureState.MOVING, PostureState.SLOUCHED}),
+                    )
+                )
+        else:
+            self.tilt_since = None
+            self.not_worn = False
+        if self.not_worn:
+            slouch.clear()
+            head.clear()
+            return NOT_WORN
+        if gyro > st.moving_gyro_dps or accd > st.moving_acc:
+            self.moving_until = t + st.moving_hold_s
+        if t < self.moving_until:
+            return MOVING
+        if sl.forward_head_alerts and not math.isnan(neck) and head.bad(neck):
+            head.mark(t0, t1, neck, None)
+            head.alert(t, self.gate, out.alerts)
+        if slouch.bad(flex - self.drift):
+            slouch.mark(t0, t1, flex, out.relabels)
+            slouch.alert(t, self.gate, out.alerts)
+            return SLOUCHED if slouch.confirmed else UPRIGHT
+        if slouch.start is None and gyro < 10.0:
+            cap = sl.drift_cap_deg
+            alpha = min(1.0, self.dt / sl.drift_tau_s)
+            self.drift = max(-cap, min(cap, self.drift + alpha * (flex - self.drift)))
+        return UPRIGHT
