@@ -3,7 +3,8 @@
  * reads and control writes). firmware/app/main.c owns one static sb_clip_t and does nothing else but
  * forward Zephyr's callbacks here, so all behaviour is host-tested.
  *
- * Threading: every sb_clip_* call must come from one thread (the app's work queue). */
+ * Threading: the core is not re-entrant; sb_clip_* calls must not overlap (the app makes them from its
+ * work queue, and locks the scheduler around the few it must answer from the Bluetooth thread). */
 #ifndef SB_CLIP_H
 #define SB_CLIP_H
 

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "sb_platform.h"
+
 const sb_lsm6_settings_t sb_lsm6_default_settings = {
     .rate_hz = 104,
     .accel_code = 1,
@@ -43,6 +45,23 @@ static const uint8_t fs_xl_bits[SB_ACCEL_CODE_MAX + 1] = {0x0u, 0x2u, 0x3u, 0x1u
 /* Protocol gyroscope code to CTRL2_G bits 3:1 (FS_G in 3:2, FS_125 in 1). */
 static const uint8_t fs_g_bits[SB_GYRO_CODE_MAX + 1] = {0x1u, 0x0u, 0x2u, 0x4u, 0x6u};
 static const uint16_t accel_full_scale_mg[SB_ACCEL_CODE_MAX + 1] = {2000, 4000, 8000, 16000};
+
+static int platform_read(void *context, uint8_t address, uint8_t reg, uint8_t *data, size_t length)
+{
+    (void)context;
+    return sb_platform_i2c_read(address, reg, data, length);
+}
+
+static int platform_write(void *context, uint8_t address, uint8_t reg, const uint8_t *data, size_t length)
+{
+    (void)context;
+    return sb_platform_i2c_write(address, reg, data, length);
+}
+
+sb_i2c_bus_t sb_lsm6_platform_bus(void)
+{
+    return (sb_i2c_bus_t){.read = platform_read, .write = platform_write, .context = NULL, .address = SB_LSM6_ADDRESS};
+}
 
 static bool settings_valid(const sb_lsm6_settings_t *s)
 {

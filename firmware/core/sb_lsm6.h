@@ -68,6 +68,9 @@ typedef struct {
     uint32_t fifo_overruns;    /* reads that found the FIFO overrun flag */
 } sb_lsm6_t;
 
+/* A bus over sb_platform_i2c_read/write at SB_LSM6_ADDRESS: what the device port passes. */
+sb_i2c_bus_t sb_lsm6_platform_bus(void);
+
 /* Checks WHO_AM_I and software-resets the part. */
 sb_err_t sb_lsm6_init(sb_lsm6_t *imu, const sb_i2c_bus_t *bus);
 

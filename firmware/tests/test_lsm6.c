@@ -62,6 +62,17 @@ static void test_misuse(void **state)
     assert_int_equal(sb_lsm6_configure(&imu, &s), SB_ERR_ARG);
 }
 
+static void test_platform_bus_reaches_the_part(void **state)
+{
+    (void)state;
+    sb_lsm6_t imu;
+    sb_i2c_bus_t platform = sb_lsm6_platform_bus();
+    assert_int_equal(platform.address, 0x6A);
+    assert_int_equal(sb_lsm6_init(&imu, &platform), SB_OK); /* through sb_platform_i2c_* to the fake */
+    assert_int_equal(sb_lsm6_configure(&imu, &sb_lsm6_default_settings), SB_OK);
+    assert_int_equal(fake_lsm6_reg(SB_LSM6_CTRL1_XL), 0x48);
+}
+
 static void test_wrong_part_and_address(void **state)
 {
     (void)state;
@@ -256,6 +267,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_misuse, setup),
+        cmocka_unit_test_setup(test_platform_bus_reaches_the_part, setup),
         cmocka_unit_test_setup(test_wrong_part_and_address, setup),
         cmocka_unit_test_setup(test_reset_that_never_clears, setup),
         cmocka_unit_test_setup(test_configure_writes_datasheet_bits, setup),
