@@ -51,22 +51,35 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from sensorbridge.ui.engine import DashboardEngine
     from sensorbridge.ui.live_adapter import LiveDashboardEngine
     from sensorbridge.ui.scripted import ScriptedEngine
+    from sensorbridge.ui.session_log import SessionLog
     from sensorbridge.ui.summaries import StoreSummaries
 
     source_args = _source_args(args)
     head = not source_args.no_head
     refresh_hz = getattr(args, "refresh_hz", None) or DEFAULT_REFRESH_HZ
+    scripted = getattr(args, "scripted", False)
     engine: DashboardEngine
-    if getattr(args, "scripted", False):
-        engine = ScriptedEngine(head=head, slouch_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
-    else:
-        source, _sleep = build_source(source_args, config)
-        slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
-        pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
-        wearer = getattr(source, "request", None)  # only virtual clips have a wearer to ask
-        engine = LiveDashboardEngine(source, expect_head=head, pipeline=pipeline, wearer=wearer)
     tz = dt.datetime.now().astimezone().tzinfo or dt.UTC
     with Store.open(config.db_path) as store:
+        if scripted:
+            engine = ScriptedEngine(
+                head=head, slouch_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s
+            )
+        else:
+            source, _sleep = build_source(source_args, config)
+            slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
+            pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
+            delivery = ",".join(
+                name for name, on in (("bell", config.bell), ("vibrate", config.vibrate)) if on
+            )
+            engine = LiveDashboardEngine(
+                source,
+                expect_head=head,
+                pipeline=pipeline,
+                wearer=getattr(source, "request", None),  # only virtual clips have a wearer to ask
+                log=SessionLog(store, forward_head_deg=slouch.forward_head_deg),
+                alert_delivery=delivery or "banner",
+            )
         app = build_app(config, engine, StoreSummaries(store, tz), refresh_hz=refresh_hz)
         app.run()
     return 0

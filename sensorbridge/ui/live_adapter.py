@@ -46,6 +46,7 @@ from sensorbridge.ui.model import (
     Totals,
 )
 from sensorbridge.ui.scripted_stretch import HOLD_S, ZONES, judged_angle
+from sensorbridge.ui.session_log import SessionLog
 
 NEUTRAL_HOLD_S = 5.0  # the first part of the pipeline's calibration window is the still hold
 STILL_GYRO_DPS = 10.0  # back-clip rotation at which the stillness meter reads zero
@@ -80,8 +81,10 @@ def _stretch_fault(name: str) -> StretchFault | None:
 class _Tap:
     """The pipeline as the live engine sees it, keeping what the dashboard shows on the way."""
 
-    def __init__(self, pipeline: LivePipeline, slouch_deg: float) -> None:
+    def __init__(self, pipeline: LivePipeline, slouch_deg: float, log: SessionLog | None) -> None:
         self.pipeline = pipeline
+        self.log = log
+        self.alert_delivery = ""  # how alerts reach the wearer, as the store records it
         self.slouch_deg = slouch_deg
         self.latest: PostureSample | None = None
         self.totals = Totals()
@@ -101,6 +104,8 @@ class _Tap:
         out = self.pipeline.update(batch)
         for sample in out:
             self._count(sample)
+        if self.log is not None:
+            self.log.posture(out)
         return out
 
     def drain(self) -> LiveEvents:
@@ -113,6 +118,14 @@ class _Tap:
         if events.exercise:
             self.progress = events.exercise[-1]
         self.calibrations.extend(events.calibration)
+        if self.log is not None:
+            self.log.episodes(events.episodes)
+            self.log.alerts(events.alerts, self.alert_delivery)
+            self.log.gaps(events.gaps)
+            for result in events.calibration:
+                if result.ok and result.end is not None:  # stored at once, as it applies at once
+                    cals = self.pipeline.calibrations
+                    self.log.calibrations({r: cals[r] for r in result.roles if r in cals}, result.end)
         return events
 
     def _count(self, s: PostureSample) -> None:
@@ -154,9 +167,12 @@ class LiveDashboardEngine:
         expect_head: bool,
         pipeline: LivePipeline | None = None,
         wearer: Callable[[str], float | None] | None = None,
+        log: SessionLog | None = None,
+        alert_delivery: str = "",
     ) -> None:
         self.pipeline = pipeline or LivePipeline(expect_head=expect_head)
-        self._tap = _Tap(self.pipeline, self.pipeline.settings.slouch.angle_deg)
+        self._tap = _Tap(self.pipeline, self.pipeline.settings.slouch.angle_deg, log)
+        self._tap.alert_delivery = alert_delivery
         self.live_engine = LiveEngine(source, self._tap, vibrate=False)  # the app buzzes, once
         self._wearer = wearer
         self._task: asyncio.Task[LiveSnapshot] | None = None
@@ -184,6 +200,8 @@ class LiveDashboardEngine:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tap.log is not None:
+            self._tap.log.close()
 
     def _now(self) -> float | None:
         return None if self._tap.latest is None else self._tap.latest.t
@@ -319,12 +337,16 @@ class LiveDashboardEngine:
         if self._stretch is not None:
             self._report = self.pipeline.stop_exercise()
             self._tap.drain()  # the machine's last words
+            if self._report is not None and self._tap.log is not None:
+                self._tap.log.stretch(self._report)
         self._stretch = None
 
     def stretch(self) -> StretchView | None:
         if self._stretch is None and self._report is None:
             return None
         progress = self._tap.progress
+        if self._stretch is not None and progress is not None and progress.phase == "done":
+            self.stop_stretch()  # the set is complete: store it and show its summary
         if self._stretch is not None:
             kind, reps = self._stretch
         else:

@@ -1,0 +1,115 @@
+"""The dashboard over the real stack: virtual clips on bumble, the BLE client, the live engine, the
+pipeline and the store, through the same app factory and the Pilot.
+
+The virtual world runs faster than real time; each step waits for the live engine's own updates
+until a condition holds (with a generous deadline), never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from sensorbridge.config import Config
+from sensorbridge.conventions import Role
+from sensorbridge.posture import PostureState
+from sensorbridge.source import LinkState
+from sensorbridge.store.store import Store
+from sensorbridge.ui.app import build_app
+from sensorbridge.ui.live_adapter import LiveDashboardEngine
+from sensorbridge.ui.model import CalibrationPhase
+from sensorbridge.ui.session_log import SessionLog
+from sensorbridge.ui.summaries import FixedSummaries
+from sensorbridge.ui.widgets.link_panel import LinkPanel
+from sensorbridge.ui.widgets.state_badge import StateBadge
+from sensorbridge.virtual.clip import ClipSpec
+from sensorbridge.virtual.rig import VirtualSource
+from tests.test_ui_support import TODAY, plain
+
+DEADLINE_S = 180.0
+SPEED = 6.0  # world seconds per wall second
+
+
+async def until(engine: LiveDashboardEngine, condition: Callable[[], bool]) -> None:
+    """Wait for live-engine updates until ``condition`` holds."""
+    if condition():
+        return
+    async with asyncio.timeout(DEADLINE_S):
+        async for _ in engine.live_engine.updates():
+            if condition():
+                return
+
+
+async def test_virtual_clips_through_the_dashboard(tmp_path: Path) -> None:
+    source = VirtualSource(
+        [ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)],
+        scenario="interactive",
+        seed=3,
+        speed=SPEED,
+    )
+    store = Store.open(tmp_path / "db.sqlite")
+    engine = LiveDashboardEngine(
+        source,
+        expect_head=True,
+        wearer=source.request,
+        log=SessionLog(store),
+        alert_delivery="bell,vibrate",
+    )
+    app = build_app(Config(bell=True, vibrate=True), engine, FixedSummaries([]), refresh_hz=0, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def both_streaming() -> bool:
+            links = engine.live().links
+            return len(links) == 2 and all(
+                link.state is LinkState.STREAMING and (link.rate_hz or 0) > 90 for link in links
+            )
+
+        await until(engine, both_streaming)
+        await until(engine, lambda: engine.live().posture is not None)
+        app.refresh_from_engine()
+        await pilot.pause()
+        links = plain(app.screen.query_one(LinkPanel))
+        assert links.count("streaming") >= 2
+        assert "Hz" in links
+
+        # Calibrate at once: the wearer's scripted start is the neutral hold and the bend.
+        await pilot.press("c", "enter")
+        await until(
+            engine, lambda: engine.calibration().phase in (CalibrationPhase.DONE, CalibrationPhase.FAILED)
+        )
+        app.refresh_from_engine()
+        await pilot.pause()
+        outcome = engine.calibration()
+        assert outcome.phase is CalibrationPhase.DONE, outcome
+        await pilot.press("l")
+
+        await pilot.press("S")  # the virtual wearer slouches
+        await until(engine, lambda: engine.live().slouch_s > 0)
+        app.refresh_from_engine()
+        await pilot.pause()
+        assert "leaning forward for" in plain(app.screen.query_one(StateBadge))
+
+        await until(
+            engine, lambda: engine.live().state is PostureState.SLOUCHED and engine.live().alert is not None
+        )
+        app.refresh_from_engine()  # the app sees the alert: bell and a buzz through the BLE client
+        await pilot.pause()
+        assert app.bells == 1
+        await until(engine, lambda: engine.live_engine.latest.alerts_sent >= 1)
+        buzzes = source.clips[Role.BACK].vibrations
+        assert len(buzzes) == 1
+
+    # Leaving the app stopped the engine and closed the session: the day is in the store.
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    states = {row[0] for row in conn.execute("SELECT state FROM intervals")}
+    alerts = conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+    calibrations = conn.execute("SELECT COUNT(*) FROM calibrations").fetchone()[0]
+    ended = conn.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NOT NULL").fetchone()[0]
+    conn.close()
+    store.close()
+    assert {"upright", "slouched"} <= states
+    assert alerts >= 1
+    assert calibrations == 2  # back and head
+    assert ended == 1
