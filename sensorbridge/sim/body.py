@@ -24,7 +24,7 @@ absolute time, so any chunking of the sample times gives the same values.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -134,6 +134,8 @@ ANGLE_CHANNELS = (Ch.TH_FLEX, Ch.TH_LAT, Ch.HEADING, Ch.NK_FLEX, Ch.NK_LAT, Ch.N
 
 def pose_at(timeline: Timeline, osc: Oscillators, t: FloatArray) -> dict[Ch, FloatArray]:
     """Every channel at times ``t`` (N,) s with the oscillations added: the true pose."""
+    if t.ndim != 1:
+        raise ValueError(f"times must have shape (N,), got {t.shape}")
     v = timeline.evaluate(t)
     sway, gait, wobble = v[Ch.SWAY], v[Ch.GAIT], v[Ch.WOBBLE]
     for k, c in enumerate(ANGLE_CHANNELS):
@@ -205,6 +207,8 @@ def frames_from_pose(v: dict[Ch, FloatArray], geo: BodyGeometry) -> Frames:
 
 def rotate_vectors(q: FloatArray, v: FloatArray) -> FloatArray:
     """:func:`sensorbridge.conventions.quat_rotate` for (N, 4) and (N, 3), written out (hot path)."""
+    if q.ndim != 2 or q.shape[1] != 4 or v.shape != (q.shape[0], 3):
+        raise ValueError(f"need q (N, 4) and v (N, 3), got {q.shape} and {v.shape}")
     w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
     vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
     tx = 2.0 * (y * vz - z * vy)
@@ -248,6 +252,11 @@ def clip_kinematics(
     Specific force ``f = Rᵀ (a + g ẑ)`` includes the lever-arm (tangential and centripetal)
     acceleration because ``a`` is the clip's own acceleration, not the segment pivot's.
     """
+    n = orientation[1].shape[0]
+    if any(q.shape != (n, 4) for q in orientation) or any(p.shape != (n, 3) for p in position):
+        raise ValueError("orientations must be (N, 4) and positions (N, 3), all with the same N")
+    if q_seg_from_sensor.shape != (4,):
+        raise ValueError(f"the mounting quaternion must have shape (4,), got {q_seg_from_sensor.shape}")
     qs = [quat_mul(q, q_seg_from_sensor) for q in orientation]
     rate = _rotvec(quat_mul(quat_conj(qs[0]), qs[2])) / (2.0 * h)
     acc = (position[2] - 2.0 * position[1] + position[0]) / (h * h)
@@ -261,7 +270,6 @@ class DeskPlacement:
     """A clip lying flat on a desk, face (sensor z) up, turned by ``yaw`` about the vertical."""
 
     yaw: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
     def kinematics(self, n: int) -> Kinematics:
         q = np.broadcast_to(quat_from_axis_angle([0.0, 0.0, 1.0], self.yaw), (n, 4)).copy()

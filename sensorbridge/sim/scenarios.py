@@ -33,7 +33,7 @@ class BuiltScenario:
     worn: bool = True
 
 
-def _showcase(s: Script, rng: np.random.Generator, head: bool) -> list[tuple[float, Callable[[], None]]]:
+def _showcase(s: Script, rng: np.random.Generator) -> list[tuple[float, Callable[[], None]]]:
     """The events every desk day begins with, so even a few minutes hold one of each: (the most
     seconds each can take, the event)."""
     return [
@@ -80,7 +80,7 @@ def desk_day(duration_s: float, rng: np.random.Generator, head: bool = True) -> 
     spells, reaches, chair turns, walking away and back, upright work between them."""
     s = Script()
     moves.calibration(s, head)
-    for room, event in _showcase(s, rng, head):
+    for room, event in _showcase(s, rng):
         gap = MIN_GAP_S + float(rng.uniform(0.0, 15.0))
         if s.now + gap + room + MIN_GAP_S > duration_s:
             continue

@@ -43,7 +43,7 @@ from sensorbridge.sim.body import (
 )
 from sensorbridge.sim.imu import ClipClock, ClipErrors, ImuModel, ImuSettings
 from sensorbridge.sim.scenarios import BuiltScenario, build_scenario
-from sensorbridge.sim.stretches import BAD_REPS, FAULTS_BY_EXERCISE, Exercise, exercise_set
+from sensorbridge.sim.stretches import FAULTS_BY_EXERCISE, Exercise, exercise_set
 from sensorbridge.sim.timeline import Ch, Script, Timeline
 
 
@@ -306,4 +306,4 @@ class WearerStream:
         return self.timeline.value(channel, t)
 
 
-__all__ = ["BAD_REPS", "Action", "NodeChunk", "NodeStream", "SimError", "SimOptions", "WearerStream"]
+__all__ = ["Action", "NodeChunk", "NodeStream", "SimError", "SimOptions", "WearerStream"]

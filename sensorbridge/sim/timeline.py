@@ -91,6 +91,8 @@ class Channel:
 
     def evaluate(self, t: FloatArray) -> FloatArray:
         """Channel values at times ``t`` (N,) s, shape (N,)."""
+        if t.ndim != 1:
+            raise ValueError(f"times must have shape (N,), got {t.shape}")
         if not self.t0:
             return np.full(t.shape, self.initial)
         if self._arrays is None:
