@@ -97,7 +97,8 @@ class Resampler:
         owner = np.repeat(np.arange(t.size), m)
         j = np.arange(owner.size) - np.repeat(np.cumsum(m) - m, m) + 1  # 1..m within each owner
         w = (j / m[owner])[:, None]
-        out_t = prev_t[owner] + w[:, 0] * dt[owner]
+        own = j == m[owner]  # the input sample itself, passed on exactly
+        out_t = np.where(own, t[owner], prev_t[owner] + w[:, 0] * dt[owner])
         out_acc = prev_acc[owner] * (1 - w) + acc[owner] * w
         out_gyr = prev_gyr[owner] * (1 - w) + gyr[owner] * w
         filled = int(owner.size - t.size)

@@ -1,0 +1,333 @@
+"""Pipeline parts on small constructed data: the regulariser, the orientation wrapper, the state
+machine (slouch dwell, hysteresis, merging, motion gating, not worn, alerts, snooze), the heading loop,
+stretch verification, gaps, and chunk-invariance of the engine."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from vqf import VQF
+
+from sensorbridge.conventions import (
+    SEGMENT_FROM_SENSOR_NOMINAL,
+    STANDARD_GRAVITY,
+    Role,
+    matrix_to_quat,
+    quat_conj,
+    quat_from_anatomical,
+    quat_mul,
+    quat_rotate,
+)
+from sensorbridge.pipeline.analysis import analyze
+from sensorbridge.pipeline.angles import HeadingTracker, thoracic_angles, up_in_sensor
+from sensorbridge.pipeline.engine import Engine, TickFrame
+from sensorbridge.pipeline.exercises import ExerciseMachine, UnknownExerciseError
+from sensorbridge.pipeline.live import LivePipeline
+from sensorbridge.pipeline.orientation import OrientationFilter
+from sensorbridge.pipeline.resample import Resampler, StreamOrderError
+from sensorbridge.pipeline.settings import OrientationSettings, PipelineSettings
+from sensorbridge.pipeline.states import CODE, PostureTracker, TickInputs
+from sensorbridge.posture import PostureState
+from sensorbridge.samples import ImuBatch
+
+FS = 104.0
+S = PipelineSettings()
+
+
+def clip_samples(
+    flexion_deg: np.ndarray, lateral_deg: np.ndarray | None = None, t0: float = 0.0, seed: int = 0
+) -> ImuBatch:
+    """A back clip worn nominally on a thorax following the given angles (N,), sampled at 104 Hz."""
+    rng = np.random.default_rng(seed)
+    n = flexion_deg.shape[0]
+    lat = np.zeros(n) if lateral_deg is None else lateral_deg
+    q_seg = quat_from_anatomical(np.radians(flexion_deg), np.radians(lat), np.zeros(n))
+    q = quat_mul(q_seg, matrix_to_quat(SEGMENT_FROM_SENSOR_NOMINAL))  # sensor -> earth
+    acc = quat_rotate(quat_conj(q), np.array([0.0, 0.0, STANDARD_GRAVITY])) + rng.normal(0, 0.03, (n, 3))
+    dq = quat_mul(quat_conj(q[:-1]), q[1:])
+    w = 2.0 * dq[:, 1:] * np.sign(dq[:, :1]) * FS
+    gyr = np.vstack([w, w[-1:]]) + rng.normal(0, 0.002, (n, 3))
+    return ImuBatch(Role.BACK, t0 + np.arange(n) / FS, acc, gyr)
+
+
+def smooth_steps(seconds: float, steps: list[tuple[float, float, float]]) -> np.ndarray:
+    """Flexion (°) at 104 Hz: 0, with (start, end, degrees) plateaus entered over 2 s ramps."""
+    t = np.arange(int(seconds * FS)) / FS
+    out = np.zeros_like(t)
+    for a, b, deg in steps:
+        up = np.clip((t - a) / 2.0, 0, 1)
+        down = np.clip((b - t) / 2.0, 0, 1)
+        out += deg * np.minimum(up, down)
+    return out
+
+
+# -- regulariser ------------------------------------------------------------------------------
+
+
+def test_resampler_passes_regular_samples_and_fills_holes_the_same_in_any_chunks() -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(400) / FS + rng.normal(0, 0.0005, 400)
+    t = np.delete(t, [50, 51, 52, 200])  # a 4-period hole and a 2-period hole
+    t = np.delete(t, np.arange(300, 330))  # a 0.3 s gap: too long to bridge
+    acc, gyr = rng.normal(size=(t.size, 3)), rng.normal(size=(t.size, 3))
+    whole = Resampler(FS, 0.1).push(t, acc, gyr)
+    r = Resampler(FS, 0.1)
+    parts = [r.push(t[i : i + 7], acc[i : i + 7], gyr[i : i + 7]) for i in range(0, t.size, 7)]
+    np.testing.assert_array_equal(np.concatenate([p.t for p in parts]), whole.t)
+    np.testing.assert_array_equal(np.concatenate([p.acc for p in parts]), whole.acc)
+    assert whole.filled == 4  # 3 + 1 interpolated samples
+    assert len(whole.gaps) == 1
+    start, end, lost = whole.gaps[0]
+    assert end - start == pytest.approx(30 / FS, abs=0.002)
+    assert lost == 30
+    assert np.all(np.diff(whole.t) < 1.6 / FS) or np.any(np.diff(whole.t) > 0.1)
+
+
+def test_resampler_drops_duplicates_and_refuses_time_going_back() -> None:
+    r = Resampler(FS, 0.1)
+    t = np.array([0.0, 0.0001, 1 / FS, 2 / FS])
+    out = r.push(t, np.zeros((4, 3)), np.zeros((4, 3)))
+    assert out.dropped == 1
+    assert out.t.size == 3
+    with pytest.raises(StreamOrderError):
+        r.push(np.array([0.5 / FS]), np.zeros((1, 3)), np.zeros((1, 3)))
+    with pytest.raises(StreamOrderError):
+        Resampler(FS, 0.1).push(np.array([1.0, 0.5]), np.zeros((2, 3)), np.zeros((2, 3)))
+
+
+def test_orientation_filter_chunks_equal_one_batch_and_vqf() -> None:
+    b = clip_samples(smooth_steps(20, [(5, 12, 25)]))
+    f = OrientationFilter(OrientationSettings(), FS)
+    chunks = [f.update_batch(b.gyr[i : i + 13], b.acc[i : i + 13]).quat for i in range(0, len(b), 13)]
+    direct = VQF(1 / FS, tauAcc=3.0).updateBatch(b.gyr, b.acc)["quat6D"]
+    np.testing.assert_array_equal(np.concatenate(chunks), direct)
+    with pytest.raises(ValueError, match="N, 3"):
+        f.update_batch(b.gyr[:, :2], b.acc[:, :2])
+
+
+def test_thoracic_angles_follow_the_conventions() -> None:
+    b = clip_samples(smooth_steps(40, [(5, 20, 20)]), lateral_deg=np.full(int(40 * FS), -8.0))
+    q = OrientationFilter(OrientationSettings(), FS).update_batch(b.gyr, b.acc).quat
+    f, lat = thoracic_angles(q, SEGMENT_FROM_SENSOR_NOMINAL)
+    i = int(15 * FS)
+    assert np.degrees(f[i]) == pytest.approx(20.0, abs=0.5)  # forward is positive
+    assert np.degrees(lat[i]) == pytest.approx(-8.0, abs=0.5)  # to the left is negative
+    with pytest.raises(ValueError, match="N, 4"):
+        up_in_sensor(q[:, :3])
+
+
+# -- state machine on ticks -------------------------------------------------------------------
+
+
+def ticks(flex: np.ndarray, *, gyro: np.ndarray | None = None, t0: float = 0.0) -> TickInputs:
+    n = flex.shape[0]
+    t = t0 + (np.arange(n) + 0.5) / 10.0
+    z = np.zeros(n)
+    return TickInputs(t, np.ones(n, bool), flex, z, np.full(n, np.nan), z if gyro is None else gyro, z,
+                      np.zeros(n, bool))  # fmt: skip
+
+
+def run_tracker(x: TickInputs, chunk: int = 37) -> tuple[np.ndarray, list, list, list]:  # type: ignore[type-arg]
+    tr = PostureTracker(S)
+    states, relabels, alerts, eps = [], [], [], []
+    for i in range(0, x.t.size, chunk):
+        sl = slice(i, i + chunk)
+        part = TickInputs(*(getattr(x, f)[sl] for f in TickInputs.__dataclass_fields__))
+        o = tr.step(part)
+        states.append(o.states)
+        relabels += o.relabels
+        alerts += o.alerts
+        eps += o.episodes
+    eps += tr.flush().episodes
+    return np.concatenate(states), relabels, alerts, eps
+
+
+def test_a_slouch_counts_after_its_dwell_from_when_it_began_however_it_wobbles() -> None:
+    flex = np.zeros(2000)
+    flex[200:1400] = 18.0
+    flex[600:630] = 10.0  # a wobble above angle - hysteresis: still slouched
+    flex[900:940] = 2.0  # a 4 s dip: shorter than the merge time, one episode
+    states, relabels, alerts, eps = run_tracker(ticks(flex))
+    assert len(eps) == 1
+    assert eps[0].start == pytest.approx(20.0)
+    assert eps[0].end == pytest.approx(140.0)
+    assert states[200 + 290] == CODE[PostureState.UPRIGHT]  # causal: not yet 30 s
+    assert states[200 + 310] == CODE[PostureState.SLOUCHED]
+    assert relabels[0].start == pytest.approx(20.0)
+    assert [a.level for a in alerts] == [1]  # the next reminder would come after 120 s
+
+
+def test_short_slouches_and_dips_do_not_count() -> None:
+    flex = np.zeros(1500)
+    flex[100:350] = 20.0  # 25 s: under the dwell
+    flex[500:700] = 20.0
+    flex[700:800] = 0.0  # 10 s apart: two candidates of 20 s, no episode
+    flex[800:1000] = 20.0
+    _, _, alerts, eps = run_tracker(ticks(flex))
+    assert eps == []
+    assert alerts == []
+
+
+def test_motion_gates_slouching_and_alerts_escalate_then_snooze() -> None:
+    flex = np.full(6000, 20.0)
+    gyro = np.zeros(6000)
+    gyro[:50] = 100.0  # reaching first: moving, not slouched
+    states, _, alerts, _ = run_tracker(ticks(flex, gyro=gyro))
+    assert states[10] == CODE[PostureState.MOVING]
+    assert [a.level for a in alerts] == [1, 2, 3, 3, 3]
+    assert np.diff([a.t for a in alerts]).min() >= S.slouch.alert_repeat_s - 0.2
+    tr = PostureTracker(S)
+    tr.snooze(400.0)
+    out = tr.step(ticks(flex))
+    assert out.alerts[0].t >= 400.0
+
+
+def test_a_clip_lying_flat_is_not_worn_from_when_it_was_put_down() -> None:
+    flex = np.zeros(600)
+    flex[100:] = 90.0
+    states, relabels, _, eps = run_tracker(ticks(flex))
+    assert states[-1] == CODE[PostureState.NOT_WORN]
+    assert eps == []
+    assert any(r.to is PostureState.NOT_WORN and r.start == pytest.approx(10.0) for r in relabels)
+
+
+def test_drift_tracker_is_capped() -> None:
+    tr = PostureTracker(S)
+    tr.step(ticks(np.full(50000, 7.0)))
+    assert tr.drift == pytest.approx(S.slouch.drift_cap_deg)
+    assert tr.slouch.start is None  # 7° never became a slouch
+
+
+# -- neck heading loop ------------------------------------------------------------------------
+
+
+def _track(yaw_angle: np.ndarray) -> np.ndarray:
+    n = yaw_angle.shape[0]
+    ident = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+    z = np.zeros(n)
+    yaw = np.stack([np.cos(yaw_angle / 2), z, z, np.sin(yaw_angle / 2)], axis=1)
+    tr = HeadingTracker(480.0, 0.1)
+    return np.concatenate([
+        tr.track(ident[i : i + 500], yaw[i : i + 500], np.ones(500, bool), np.zeros(500, bool))
+        for i in range(0, n, 500)
+    ])  # fmt: skip
+
+
+def test_heading_loop_removes_a_steady_drift_and_barely_follows_a_glance() -> None:
+    t = np.arange(20000) / 10.0  # 2000 s of ticks
+    drift = np.radians(0.02) * t  # 1.2°/min between the two filters' headings
+    glance = np.where((t > 1000) & (t < 1020), np.radians(10.0), 0.0)
+    plain = np.degrees(_track(drift) + drift)
+    assert abs(plain[-1]) < 1.0  # 40° of steady drift tracked (a first-order loop would lag 9.6°)
+    with_glance = np.degrees(_track(drift + glance) + drift)
+    assert np.max(np.abs(with_glance - plain)) < 1.0  # a 20 s glance of 10°: about 2·20/480 of it
+
+
+# -- stretches --------------------------------------------------------------------------------
+
+
+def frame(neck_flexion: np.ndarray, t0: float = 0.0) -> TickFrame:
+    n = neck_flexion.shape[0]
+    z = np.zeros(n)
+    return TickFrame(t0 + (np.arange(n) + 0.5) / 10, np.full(n, CODE[PostureState.UPRIGHT], np.int8), z, z,
+                     neck_flexion, z, z)  # fmt: skip
+
+
+def test_chin_tuck_holds_are_counted_and_short_ones_named() -> None:
+    x = np.zeros(600)
+    x[50:120] = 14.0  # 7 s
+    x[200:230] = 14.0  # 3 s: too short
+    x[300:304] = 14.0  # a flick: quick nod
+    x[400:470] = -8.0  # chin up: the head jutting forward
+    m = ExerciseMachine("chin_tuck", S)
+    m.step(frame(x[:333]), has_head=True)
+    m.step(frame(x[333:], t0=33.3), has_head=True)
+    m.finish()
+    r = m.report()
+    assert r.attempts == 4
+    assert [h.valid for h in r.holds] == [True, False, False, False]
+    assert r.holds[0].seconds == pytest.approx(7.0, abs=0.15)
+    assert "too_short" in r.holds[1].faults
+    assert "quick_nod" in r.holds[2].faults
+    assert "head_jut" in r.holds[3].faults
+    assert r.valid_reps == 1
+
+
+def test_neck_stretches_need_the_head_clip_and_names_are_checked() -> None:
+    m = ExerciseMachine("lateral_flexion", S)
+    progress = m.step(frame(np.zeros(10)), has_head=False)
+    assert progress[0].phase == "not_verifiable"
+    assert not m.report().verifiable
+    with pytest.raises(UnknownExerciseError) as err:
+        ExerciseMachine("push_up", S)
+    assert "chin_tuck" in (err.value.hint or "")
+
+
+# -- engine and entry points ------------------------------------------------------------------
+
+
+def test_engine_output_does_not_depend_on_chunking_and_marks_gaps() -> None:
+    b = clip_samples(smooth_steps(120, [(30, 90, 20)]))
+    keep = np.ones(len(b), bool)
+    keep[int(60 * FS) : int(63 * FS)] = False  # a 3 s gap
+    b = ImuBatch(Role.BACK, b.t[keep], b.acc[keep], b.gyr[keep])
+
+    def run(chunk: int) -> tuple[TickFrame, int]:
+        e = Engine(S)
+        frames, gaps = [], 0
+        for i in range(0, len(b), chunk):
+            o = e.push(ImuBatch(Role.BACK, b.t[i : i + chunk], b.acc[i : i + chunk], b.gyr[i : i + chunk]))
+            frames.append(o.frame)
+            gaps += len(o.gaps)
+        frames.append(e.finish().frame)
+        cat = TickFrame(
+            *(np.concatenate([getattr(f, k) for f in frames]) for k in TickFrame.__dataclass_fields__)
+        )
+        return cat, gaps
+
+    a, gaps_a = run(18)
+    c, gaps_c = run(5000)
+    np.testing.assert_array_equal(a.state, c.state)
+    np.testing.assert_allclose(a.thoracic_flexion, c.thoracic_flexion, atol=1e-9, equal_nan=True)
+    assert gaps_a == gaps_c == 1
+    in_gap = (a.t > 60.2) & (a.t < 62.8)
+    assert np.all(a.state[in_gap] == CODE[PostureState.NO_DATA])
+    assert np.isnan(a.thoracic_flexion[in_gap]).all()
+
+
+def test_analyze_json_has_the_documented_fields() -> None:
+    b = clip_samples(smooth_steps(200, [(40, 120, 20)]))
+    a = analyze(b, calibration_window=(0.0, 10.0))
+    d = json.loads(a.to_json(timeline_hz=2.0))
+    assert d["calibration"]["ok"] is True
+    assert set(d["timeline"]) >= {"t", "thoracic_flexion", "thoracic_lateral", "neck_flexion", "neck_lateral",
+                                  "neck_rotation", "state"}  # fmt: skip
+    assert len(d["timeline"]["t"]) == 400
+    assert d["timeline"]["neck_flexion"][0] is None
+    assert d["summary"]["slouch_episodes"] == 1 == len(d["slouch_episodes"])
+    assert d["slouch_episodes"][0]["peak_flexion"] == pytest.approx(20.0, abs=0.5)
+    s = d["summary"]
+    parts = ("upright_s", "slouched_s", "moving_s", "not_worn_s", "no_data_s", "calibrating_s")
+    assert sum(s[k] for k in parts) == pytest.approx(s["duration_s"], abs=0.01)
+    with pytest.raises(UnknownExerciseError):
+        analyze(b, exercise="yoga")
+
+
+def test_live_calibration_procedure_runs_when_the_window_has_passed() -> None:
+    flex = smooth_steps(40, [(12, 16, 30)])  # hold 0-12 s, then the bend
+    b = clip_samples(flex, t0=1000.0)
+    live = LivePipeline()
+    live.start_calibration(1000.0, 20.0)
+    states = []
+    for i in range(0, len(b), 18):
+        states += [s.state for s in live.update(ImuBatch(Role.BACK, b.t[i : i + 18], b.acc[i : i + 18],
+                                                          b.gyr[i : i + 18]))]  # fmt: skip
+    ev = live.drain()
+    assert ev.calibration
+    assert ev.calibration[0].ok
+    assert ev.calibration[0].mounting_measured == (Role.BACK,)
+    assert live.calibrations[Role.BACK].mounting_measured
+    assert states[50] is PostureState.CALIBRATING
+    assert states[-1] is PostureState.UPRIGHT
