@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sensorbridge.conventions import FloatArray, Role
 from sensorbridge.errors import SensorbridgeError
@@ -234,6 +235,22 @@ class TornTail:
     reason: str
 
 
+_KINDS: Final = frozenset(int(k) for k in RecordKind)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Per record (R,): kind, role byte, host time, and byte offsets of the record and its payload."""
+
+    kind: NDArray[np.uint8]
+    role: NDArray[np.uint8]
+    host_time: FloatArray
+    offset: NDArray[np.int64]
+    start: NDArray[np.int64]
+    stop: NDArray[np.int64]
+    damage: CorruptRecordError | None
+
+
 @dataclass
 class RecordingReader:
     """Reads a recording written by :class:`RecordingWriter`, or by a writer that was killed."""
@@ -242,6 +259,7 @@ class RecordingReader:
     version: int = FORMAT_VERSION
     torn: TornTail | None = None
     _data: bytes | mmap.mmap = field(default=b"", repr=False)
+    _index: _Index | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> RecordingReader:
@@ -280,45 +298,99 @@ class RecordingReader:
         if isinstance(self._data, mmap.mmap):
             self._data.close()
         self._data = b""
+        self._index = None
 
-    def records(self) -> Iterator[Record]:
-        """Every complete record in file order. A torn last record ends the iteration and is kept in
-        :attr:`torn`; damage before the end raises :class:`CorruptRecordError`."""
+    def _scan(self) -> _Index:
+        """Walk the file once, checking every record, and remember where each one lies."""
+        if self._index is not None:
+            return self._index
         data = self._data
         pos = FILE_HEADER_SIZE
         end = len(data)
+        kinds: list[int] = []
+        roles: list[int] = []
+        hosts: list[float] = []
+        offsets: list[int] = []
+        lengths: list[int] = []
+        damage: CorruptRecordError | None = None
         while pos < end:
             if end - pos < RECORD_HEADER_SIZE:
                 self.torn = TornTail(pos, end - pos, "incomplete record header")
-                return
+                break
             kind, role, reserved, length, host_time, crc = _RECORD_HEADER.unpack_from(data, pos)
-            if length > MAX_PAYLOAD:
-                self._damaged(pos, f"record claims {length} payload bytes (at most {MAX_PAYLOAD})")
-                return
             stop = pos + RECORD_HEADER_SIZE + length
+            if length > MAX_PAYLOAD:
+                damage = self._damaged(pos, f"record claims {length} payload bytes (at most {MAX_PAYLOAD})")
+                break
             if stop > end:
                 self.torn = TornTail(pos, end - pos, f"record needs {stop - pos} bytes, file has {end - pos}")
-                return
-            payload = data[pos + RECORD_HEADER_SIZE : stop]
-            if _crc(data[pos : pos + 16], payload) != crc:
+                break
+            if _crc(data[pos : pos + 16], data[pos + RECORD_HEADER_SIZE : stop]) != crc:
                 if stop == end:
                     self.torn = TornTail(pos, end - pos, "last record fails its checksum")
-                    return
-                self._damaged(pos, "record fails its checksum")
-            try:
-                rkind = RecordKind(kind)
-            except ValueError:
-                self._damaged(pos, f"unknown record kind {kind}")
+                else:
+                    damage = self._damaged(pos, "record fails its checksum")
+                break
+            if kind not in _KINDS:
+                damage = self._damaged(pos, f"unknown record kind {kind}")
+                break
             if reserved or (role != NO_ROLE and role not in (0, 1)):
-                self._damaged(pos, f"bad role {role} or reserved field {reserved}")
-            yield Record(rkind, None if role == NO_ROLE else Role(role), host_time, payload, pos)
+                damage = self._damaged(pos, f"bad role {role} or reserved field {reserved}")
+                break
+            kinds.append(kind)
+            roles.append(role)
+            hosts.append(host_time)
+            offsets.append(pos)
+            lengths.append(length)
             pos = stop
+        offset = np.asarray(offsets, np.int64)
+        self._index = _Index(
+            np.asarray(kinds, np.uint8),
+            np.asarray(roles, np.uint8),
+            np.asarray(hosts, np.float64),
+            offset,
+            offset + RECORD_HEADER_SIZE,
+            offset + RECORD_HEADER_SIZE + np.asarray(lengths, np.int64),
+            damage,
+        )
+        return self._index
 
-    def _damaged(self, offset: int, what: str) -> None:
-        raise CorruptRecordError(
+    def records(self) -> Iterator[Record]:
+        """Every complete record in file order. A torn last record ends the iteration and is kept in
+        :attr:`torn`; damage before the end raises :class:`CorruptRecordError` after the intact
+        records before it."""
+        ix = self._scan()
+        for k in range(ix.kind.size):
+            role = int(ix.role[k])
+            yield Record(
+                RecordKind(int(ix.kind[k])),
+                None if role == NO_ROLE else Role(role),
+                float(ix.host_time[k]),
+                bytes(self._data[int(ix.start[k]) : int(ix.stop[k])]),
+                int(ix.offset[k]),
+            )
+        if ix.damage is not None:
+            raise ix.damage
+
+    def _damaged(self, offset: int, what: str) -> CorruptRecordError:
+        return CorruptRecordError(
             f"{self.path} is damaged at byte {offset}: {what}",
             hint="the records before that point are intact; restore the file from a backup or re-record",
         )
+
+    @property
+    def buffer(self) -> bytes | mmap.mmap:
+        """The whole file, for ``struct.unpack_from`` at the offsets of :meth:`packet_spans`."""
+        return self._data
+
+    def packet_spans(self, role: Role) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:
+        """Where the node's packets lie: payload start and stop byte offsets (P,) and host receive
+        times (P,) Unix s, in file order. Raises :class:`CorruptRecordError` on a damaged file."""
+        ix = self._scan()
+        if ix.damage is not None:
+            raise ix.damage
+        sel = (ix.kind == RecordKind.PACKET) & (ix.role == int(role))
+        return ix.start[sel], ix.stop[sel], ix.host_time[sel]
 
     def metadata(self, role: Role | None = None) -> dict[str, Any]:
         """The merged META records of the recording (``role`` None) or of one node."""
@@ -333,16 +405,15 @@ class RecordingReader:
 
     def packets(self, role: Role) -> tuple[list[bytes], FloatArray]:
         """The node's packets in file order and their host receive times (P,) Unix s."""
-        blobs, times = [], []
-        for r in self.records():
-            if r.kind == RecordKind.PACKET and r.role == role:
-                blobs.append(r.payload)
-                times.append(r.host_time)
-        return blobs, np.asarray(times, dtype=np.float64)
+        start, stop, host = self.packet_spans(role)
+        data = self._data
+        return [bytes(data[a:b]) for a, b in zip(start.tolist(), stop.tolist(), strict=True)], host
 
     def roles(self) -> list[Role]:
-        found = {r.role for r in self.records() if r.kind == RecordKind.PACKET and r.role is not None}
-        return sorted(found)
+        """The nodes that have packets in the recording."""
+        ix = self._scan()
+        found = np.unique(ix.role[ix.kind == RecordKind.PACKET])
+        return [Role(int(r)) for r in found if r != NO_ROLE]
 
     def load_node(self, role: Role, clock: Clock = "device") -> NodeRecording:
         """One node's whole recording as one batch: see :mod:`sensorbridge.recording.nodes`."""

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from sensorbridge.conventions import FloatArray, Role
 from sensorbridge.protocol import SEQ_MODULUS, PacketFlags, ProtocolError, decode_sample_packets
-from sensorbridge.recording.format import CorruptRecordError, RecordingError, RecordKind
+from sensorbridge.recording.format import CorruptRecordError, RecordingError
 from sensorbridge.samples import Gap, ImuBatch
 
 if TYPE_CHECKING:
@@ -238,22 +238,22 @@ class NodeDecoder:
 def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
     """First pass over the packet headers: one line per stretch between reboots (a packet flagged
     ``CLOCK_RESET`` after the first, or device time falling by more than a second)."""
-    last_us: list[float] = []
-    host: list[float] = []
+    start, stop, host = reader.packet_spans(role)
+    buf = reader.buffer
+    last_us = np.empty(start.size)
     starts = [0]
     prev_t0 = None
-    for r in reader.records():
-        if r.kind == RecordKind.PACKET and r.role == role and len(r.payload) >= _TIMING_END:
-            t0, period, count = _PACKET_TIMING.unpack_from(r.payload, 4)
-            reset = bool(r.payload[17] & PacketFlags.CLOCK_RESET)
-            if last_us and (reset or (prev_t0 is not None and t0 < prev_t0 - REBOOT_DROP_US)):
-                starts.append(len(last_us))
-            prev_t0 = t0
-            last_us.append(t0 + (count - 1) * period / 1000.0)
-            host.append(r.host_time)
-    x, y = np.asarray(last_us), np.asarray(host)
-    bounds = [*starts, len(last_us)]
-    fits = [fit_line(x[a:b], y[a:b]) for a, b in itertools.pairwise(bounds)]
+    for k, (a, b) in enumerate(zip(start.tolist(), stop.tolist(), strict=True)):
+        if b - a < _TIMING_END:
+            raise CorruptRecordError(f"{reader.path}: a {role.name.lower()} packet of {b - a} bytes")
+        t0, period, count = _PACKET_TIMING.unpack_from(buf, a + 4)
+        reset = bool(buf[a + 17] & PacketFlags.CLOCK_RESET)
+        if k and (reset or (prev_t0 is not None and t0 < prev_t0 - REBOOT_DROP_US)):
+            starts.append(k)
+        prev_t0 = t0
+        last_us[k] = t0 + (count - 1) * period / 1000.0
+    bounds = [*starts, start.size]
+    fits = [fit_line(last_us[a:b], host[a:b]) for a, b in itertools.pairwise(bounds)]
     return HostClock(
         np.asarray(starts, np.int64),
         np.array([f[0] for f in fits]),
@@ -263,25 +263,20 @@ def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
 
 
 def _decoder(reader: RecordingReader, role: Role, clock: Clock) -> NodeDecoder:
-    if not any(r.kind == RecordKind.PACKET and r.role == role for r in reader.records()):
+    if not reader.packet_spans(role)[0].size:
         raise RecordingError(f"{reader.path} holds no packets of the {role.name.lower()} clip")
     host = _fit_host_clock(reader, role) if clock == "host" else None
     return NodeDecoder(role, clock, str(reader.path), host)
 
 
 def _chunks(reader: RecordingReader, decoder: NodeDecoder, chunk_packets: int) -> Iterator[DecodedChunk]:
-    group: list[bytes] = []
-    for r in reader.records():
-        if r.kind == RecordKind.PACKET and r.role == decoder.role:
-            group.append(r.payload)
-            if len(group) >= chunk_packets:
-                chunk = decoder.feed(group)
-                group = []
-                if chunk is not None:
-                    yield chunk
-    chunk = decoder.feed(group)
-    if chunk is not None:
-        yield chunk
+    start, stop, _ = reader.packet_spans(decoder.role)
+    buf = reader.buffer
+    for g in range(0, start.size, chunk_packets):
+        spans = zip(start[g : g + chunk_packets].tolist(), stop[g : g + chunk_packets].tolist(), strict=True)
+        chunk = decoder.feed([bytes(buf[a:b]) for a, b in spans])
+        if chunk is not None:
+            yield chunk
 
 
 def iter_node(
