@@ -2,11 +2,9 @@
 
 #include <string.h>
 
+#include "sb_clip_internal.h"
 #include "sb_control.h"
 
-#define ALERT_PATTERN SB_PATTERN_DOUBLE
-#define ALERT_INTENSITY 80u /* percent */
-#define MAX_FIFO_PASSES 16u /* bounded work per interrupt: 16 * 32 samples > the whole FIFO */
 
 sb_clip_config_t sb_clip_default_config(void)
 {
@@ -23,11 +21,11 @@ sb_clip_config_t sb_clip_default_config(void)
     };
 }
 
-static uint32_t saturating_add(uint32_t a, uint32_t b) { return a > UINT32_MAX - b ? UINT32_MAX : a + b; }
+uint32_t sb_clip_saturating_add(uint32_t a, uint32_t b) { return a > UINT32_MAX - b ? UINT32_MAX : a + b; }
 
 uint64_t sb_clip_now_us(sb_clip_t *clip) { return sb_clock_update(&clip->clock, sb_platform_counter()); }
 
-static uint64_t now_ms(sb_clip_t *clip) { return sb_clip_now_us(clip) / 1000u; }
+uint64_t sb_clip_now_ms(sb_clip_t *clip) { return sb_clip_now_us(clip) / 1000u; }
 
 static sb_watcher_settings_t watcher_settings(const sb_clip_t *clip)
 {
@@ -41,7 +39,7 @@ static sb_watcher_settings_t watcher_settings(const sb_clip_t *clip)
     };
 }
 
-static sb_batcher_settings_t batcher_settings(const sb_clip_t *clip)
+sb_batcher_settings_t sb_clip_batcher_settings(const sb_clip_t *clip)
 {
     uint8_t per_packet = sb_samples_per_packet(clip->att_mtu);
     return (sb_batcher_settings_t){
@@ -50,39 +48,6 @@ static sb_batcher_settings_t batcher_settings(const sb_clip_t *clip)
         .ranges = clip->settings.ranges,
         .samples_per_packet = per_packet > 0u ? per_packet : 1u,
     };
-}
-
-static sb_err_t configure_imu(sb_clip_t *clip, sb_clip_state_t state)
-{
-    sb_lsm6_settings_t s = sb_lsm6_default_settings;
-    s.accel_code = clip->settings.ranges & 0x0Fu;
-    s.gyro_code = (uint8_t)(clip->settings.ranges >> 4);
-    sb_err_t err = SB_OK;
-    switch (state) {
-    case SB_STATE_STREAMING:
-        s.rate_hz = clip->settings.rate_hz;
-        s.watermark_samples = batcher_settings(clip).samples_per_packet;
-        err = sb_lsm6_configure(&clip->imu, &s);
-        break;
-    case SB_STATE_STANDALONE:
-        s.rate_hz = SB_CLIP_STANDALONE_RATE_HZ;
-        s.watermark_samples = SB_CLIP_STANDALONE_WATERMARK;
-        err = sb_lsm6_configure(&clip->imu, &s);
-        break;
-    case SB_STATE_SLEEP:
-        err = sb_lsm6_enter_wake_mode(&clip->imu);
-        break;
-    case SB_STATE_IDLE:
-        err = sb_lsm6_power_down(&clip->imu);
-        break;
-    }
-    clip->imu_state = state;
-    clip->last_fifo_us = sb_clip_now_us(clip);
-    clip->watch_residual_ns = 0;
-    if (err != SB_OK) {
-        clip->imu_errors = saturating_add(clip->imu_errors, 1u);
-    }
-    return err;
 }
 
 sb_err_t sb_clip_apply_settings(sb_clip_t *clip)
@@ -95,13 +60,13 @@ sb_err_t sb_clip_apply_settings(sb_clip_t *clip)
     if (err != SB_OK) {
         return err;
     }
-    sb_batcher_settings_t bs = batcher_settings(clip);
+    sb_batcher_settings_t bs = sb_clip_batcher_settings(clip);
     err = sb_batcher_set(&clip->batcher, &bs);
     if (err != SB_OK) {
         return err;
     }
     if (clip->imu_ok && (clip->imu_state == SB_STATE_STREAMING || clip->imu_state == SB_STATE_STANDALONE)) {
-        return configure_imu(clip, clip->imu_state);
+        return sb_clip_configure_imu(clip, clip->imu_state);
     }
     return SB_OK;
 }
@@ -118,7 +83,7 @@ sb_err_t sb_clip_init(sb_clip_t *clip, const sb_clip_config_t *config)
     if (err != SB_OK) {
         return err;
     }
-    uint64_t now = now_ms(clip);
+    uint64_t now = sb_clip_now_ms(clip);
     /* Missing or corrupt settings fall back to the defaults (sb_device_settings_load sets them). */
     (void)sb_device_settings_load(&clip->settings);
     sb_watcher_settings_t ws = watcher_settings(clip);
@@ -131,12 +96,12 @@ sb_err_t sb_clip_init(sb_clip_t *clip, const sb_clip_config_t *config)
         }
     }
     if (sb_posture_log_init(&clip->log) != SB_OK) {
-        clip->log_write_errors = saturating_add(clip->log_write_errors, 1u);
+        clip->log_write_errors = sb_clip_saturating_add(clip->log_write_errors, 1u);
     }
     if ((err = sb_ring_init(&clip->ring, clip->ring_slots, SB_CLIP_RING_PACKETS)) != SB_OK) {
         return err;
     }
-    sb_batcher_settings_t bs = batcher_settings(clip);
+    sb_batcher_settings_t bs = sb_clip_batcher_settings(clip);
     if ((err = sb_batcher_init(&clip->batcher, &bs, &clip->ring)) != SB_OK ||
         (err = sb_haptics_init(&clip->haptics, &config->haptics)) != SB_OK ||
         (err = sb_power_init(&clip->power, &config->power, now)) != SB_OK ||
@@ -147,17 +112,17 @@ sb_err_t sb_clip_init(sb_clip_t *clip, const sb_clip_config_t *config)
     clip->imu.settings = sb_lsm6_default_settings; /* what sleep mode uses until a configure succeeds */
     clip->imu_ok = err == SB_OK;
     if (!clip->imu_ok) {
-        clip->imu_errors = saturating_add(clip->imu_errors, 1u);
+        clip->imu_errors = sb_clip_saturating_add(clip->imu_errors, 1u);
         clip->imu_state = SB_STATE_STANDALONE;
         return err;
     }
-    return configure_imu(clip, SB_STATE_STANDALONE);
+    return sb_clip_configure_imu(clip, SB_STATE_STANDALONE);
 }
 
-static void append_record(sb_clip_t *clip, const sb_log_record_t *record)
+void sb_clip_append_record(sb_clip_t *clip, const sb_log_record_t *record)
 {
     if (sb_posture_log_append(&clip->log, record) != SB_OK) {
-        clip->log_write_errors = saturating_add(clip->log_write_errors, 1u); /* kept in RAM */
+        clip->log_write_errors = sb_clip_saturating_add(clip->log_write_errors, 1u); /* kept in RAM */
     }
 }
 
@@ -173,8 +138,7 @@ static void notify_status(sb_clip_t *clip)
     }
 }
 
-/* Moves to the state the power policy picks and sets the IMU up for it. */
-static void update_state(sb_clip_t *clip)
+void sb_clip_update_state(sb_clip_t *clip)
 {
     sb_power_inputs_t in = {
         .connected = clip->connected,
@@ -184,7 +148,7 @@ static void update_state(sb_clip_t *clip)
     };
     clip->woken = false;
     clip->motion_seen = false;
-    (void)sb_power_update(&clip->power, &in, now_ms(clip));
+    (void)sb_power_update(&clip->power, &in, sb_clip_now_ms(clip));
     sb_clip_state_t next = sb_power_get_state(&clip->power);
     if (next == clip->imu_state) {
         return;
@@ -193,11 +157,11 @@ static void update_state(sb_clip_t *clip)
         (void)sb_batcher_flush(&clip->batcher);
     }
     if (next == SB_STATE_STREAMING) {
-        sb_batcher_settings_t bs = batcher_settings(clip);
+        sb_batcher_settings_t bs = sb_clip_batcher_settings(clip);
         (void)sb_batcher_set(&clip->batcher, &bs);
     }
     if (clip->imu_ok) {
-        (void)configure_imu(clip, next);
+        (void)sb_clip_configure_imu(clip, next);
     } else {
         clip->imu_state = next;
     }
@@ -217,9 +181,9 @@ void sb_clip_on_connect(sb_clip_t *clip)
     sb_log_record_t record;
     bool ready = false;
     if (sb_watcher_close_hour(&clip->watcher, &record, &ready) == SB_OK && ready) {
-        append_record(clip, &record);
+        sb_clip_append_record(clip, &record);
     }
-    update_state(clip);
+    sb_clip_update_state(clip);
 }
 
 void sb_clip_on_disconnect(sb_clip_t *clip)
@@ -232,7 +196,7 @@ void sb_clip_on_disconnect(sb_clip_t *clip)
     clip->stream_subscribed = false;
     clip->control_subscribed = false;
     clip->streaming_requested = false;
-    update_state(clip);
+    sb_clip_update_state(clip);
     sb_ring_clear(&clip->ring); /* nobody to send them to */
 }
 
@@ -252,9 +216,9 @@ void sb_clip_on_mtu(sb_clip_t *clip, uint16_t att_mtu)
     if (sb_samples_per_packet(att_mtu) == 0u) {
         clip->streaming_requested = false; /* cannot stream at this MTU */
     }
-    sb_batcher_settings_t bs = batcher_settings(clip);
+    sb_batcher_settings_t bs = sb_clip_batcher_settings(clip);
     (void)sb_batcher_set(&clip->batcher, &bs);
-    update_state(clip);
+    sb_clip_update_state(clip);
 }
 
 void sb_clip_on_subscribe(sb_clip_t *clip, sb_characteristic_t characteristic, bool enabled)
@@ -269,118 +233,14 @@ void sb_clip_on_subscribe(sb_clip_t *clip, sb_characteristic_t characteristic, b
     }
 }
 
-static void watch_samples(sb_clip_t *clip, int16_t (*rows)[SB_AXES], size_t n, uint64_t now_us)
-{
-    uint64_t seconds = now_us / 1000000u;
-    uint8_t flags = 0;
-    if (!sb_clock_to_unix_s(&clip->clock, now_us, &seconds)) {
-        flags = SB_RECORD_CLOCK_UNSYNCED;
-    }
-    uint32_t hour = sb_watcher_hour(seconds);
-    uint32_t period_ns = sb_period_ns(SB_CLIP_STANDALONE_RATE_HZ);
-    uint8_t gyro_code = (uint8_t)(clip->settings.ranges >> 4);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t total_ns = clip->watch_residual_ns + period_ns;
-        clip->watch_residual_ns = total_ns % 1000000u;
-        sb_watcher_output_t out;
-        if (sb_watcher_update(&clip->watcher, &rows[i][0], &rows[i][3], gyro_code, total_ns / 1000000u, hour, flags,
-                              &out) != SB_OK) {
-            continue;
-        }
-        if (out.record_ready) {
-            append_record(clip, &out.record);
-        }
-        if (out.alert) {
-            (void)sb_haptics_start(&clip->haptics, ALERT_PATTERN, ALERT_INTENSITY, now_us / 1000u);
-        }
-        if (sb_gyro_norm_mdps(&rows[i][3], gyro_code) > (float)clip->config.power.still_mdps) {
-            clip->motion_seen = true;
-        }
-    }
-}
-
-void sb_clip_on_imu_interrupt(sb_clip_t *clip)
-{
-    if (clip == NULL || !clip->imu_ok) {
-        return;
-    }
-    if (clip->imu_state == SB_STATE_SLEEP) {
-        bool woken = false;
-        if (sb_lsm6_check_wake(&clip->imu, &woken) != SB_OK) {
-            clip->imu_errors = saturating_add(clip->imu_errors, 1u);
-        }
-        clip->woken = woken;
-        update_state(clip);
-        return;
-    }
-    if (clip->imu_state != SB_STATE_STREAMING && clip->imu_state != SB_STATE_STANDALONE) {
-        return;
-    }
-    int16_t(*rows)[SB_AXES] = clip->fifo_rows;
-    uint32_t period_ns = sb_period_ns(clip->imu.settings.rate_hz);
-    for (unsigned pass = 0; pass < MAX_FIFO_PASSES; pass++) {
-        size_t n = 0, remaining = 0;
-        bool overrun = false;
-        sb_err_t err = sb_lsm6_read_fifo(&clip->imu, rows, SB_CLIP_FIFO_BATCH, &n, &remaining, &overrun);
-        uint64_t now_us = sb_clip_now_us(clip);
-        if (err != SB_OK) {
-            clip->imu_errors = saturating_add(clip->imu_errors, 1u);
-        }
-        if (overrun && period_ns > 0u) {
-            /* The FIFO lost samples: estimate how many from the time since the last read. */
-            uint64_t expected = (now_us - clip->last_fifo_us) * 1000u / period_ns;
-            uint64_t got = (uint64_t)n + remaining;
-            uint64_t lost = expected > got ? expected - got : 0u;
-            clip->fifo_lost_samples = saturating_add(clip->fifo_lost_samples, lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost);
-        }
-        clip->last_fifo_us = now_us;
-        if (n > 0u) {
-            uint64_t newest_us = now_us - ((uint64_t)remaining * period_ns) / 1000u;
-            if (clip->imu_state == SB_STATE_STREAMING) {
-                (void)sb_batcher_update(&clip->batcher, (const int16_t(*)[SB_AXES])clip->fifo_rows, n, newest_us, overrun);
-            } else {
-                watch_samples(clip, rows, n, newest_us);
-            }
-        }
-        if (err != SB_OK || remaining == 0u) {
-            break;
-        }
-    }
-}
-
-static void pump_stream(sb_clip_t *clip)
-{
-    if (!clip->connected || !clip->encrypted || !clip->stream_subscribed) {
-        return; /* notify only after the central subscribed, on an encrypted link */
-    }
-    for (unsigned i = 0; i < SB_CLIP_PUMP_PACKETS; i++) {
-        const sb_sample_packet_t *packet = NULL;
-        if (sb_ring_peek(&clip->ring, &packet) != SB_OK) {
-            return;
-        }
-        uint8_t buf[SB_MAX_PACKET_SIZE];
-        size_t length = 0;
-        if (sb_packet_encode(packet, buf, sizeof(buf), &length) != SB_OK ||
-            length > (size_t)clip->att_mtu - SB_ATT_HEADER_SIZE) {
-            (void)sb_ring_pop(&clip->ring); /* cannot be sent (MTU shrank): drop it, counted by the seq gap */
-            continue;
-        }
-        if (sb_platform_notify(SB_CHAR_STREAM, buf, length) != 0) {
-            clip->notify_retries = saturating_add(clip->notify_retries, 1u); /* radio busy: next tick */
-            return;
-        }
-        (void)sb_ring_pop(&clip->ring);
-    }
-}
-
 void sb_clip_tick(sb_clip_t *clip)
 {
     if (clip == NULL) {
         return;
     }
-    update_state(clip);
-    (void)sb_haptics_update(&clip->haptics, now_ms(clip));
-    pump_stream(clip);
+    sb_clip_update_state(clip);
+    (void)sb_haptics_update(&clip->haptics, sb_clip_now_ms(clip));
+    sb_clip_pump_stream(clip);
 }
 
 sb_err_t sb_clip_on_control_write(sb_clip_t *clip, const uint8_t *request, size_t length, uint8_t *response,
@@ -397,7 +257,7 @@ sb_err_t sb_clip_on_control_write(sb_clip_t *clip, const uint8_t *request, size_
             answer.result = SB_RESULT_NOT_AUTHORIZED;
         } else if (parsed == SB_RESULT_OK) {
             sb_control_execute(clip, &command, &answer);
-            update_state(clip);
+            sb_clip_update_state(clip);
         }
     }
     answer.opcode &= (uint8_t)~SB_RESPONSE_BIT; /* a request byte with the top bit set still gets an answer */
@@ -409,7 +269,7 @@ sb_err_t sb_clip_read_status(sb_clip_t *clip, uint8_t *out, size_t capacity, siz
     if (clip == NULL || out == NULL || length == NULL) {
         return SB_ERR_NULL;
     }
-    uint64_t now = now_ms(clip);
+    uint64_t now = sb_clip_now_ms(clip);
     uint8_t flags = 0;
     flags |= clip->pairing.bonded ? SB_STATUS_BONDED : 0u;
     flags |= clip->settings.neutral_set ? SB_STATUS_NEUTRAL_SET : 0u;
@@ -424,7 +284,7 @@ sb_err_t sb_clip_read_status(sb_clip_t *clip, uint8_t *out, size_t capacity, siz
         .fw_minor = clip->config.fw_minor,
         .fw_patch = clip->config.fw_patch,
         .status_flags = flags,
-        .dropped_samples = saturating_add(clip->ring.dropped_samples, clip->fifo_lost_samples),
+        .dropped_samples = sb_clip_saturating_add(clip->ring.dropped_samples, clip->fifo_lost_samples),
         .log_records = sb_posture_log_count(&clip->log),
     };
     return sb_status_encode(&status, out, capacity, length);
@@ -450,12 +310,12 @@ sb_err_t sb_clip_read_log(sb_clip_t *clip, uint8_t *out, size_t capacity, size_t
 
 bool sb_clip_accept_bond(sb_clip_t *clip, bool known_peer)
 {
-    return clip != NULL && sb_pairing_accept(&clip->pairing, known_peer, now_ms(clip));
+    return clip != NULL && sb_pairing_accept(&clip->pairing, known_peer, sb_clip_now_ms(clip));
 }
 
 void sb_clip_on_button(sb_clip_t *clip)
 {
     if (clip != NULL) {
-        (void)sb_pairing_button(&clip->pairing, now_ms(clip));
+        (void)sb_pairing_button(&clip->pairing, sb_clip_now_ms(clip));
     }
 }

@@ -60,7 +60,8 @@ static int platform_write(void *context, uint8_t address, uint8_t reg, const uin
 
 sb_i2c_bus_t sb_lsm6_platform_bus(void)
 {
-    return (sb_i2c_bus_t){.read = platform_read, .write = platform_write, .context = NULL, .address = SB_LSM6_ADDRESS};
+    return (sb_i2c_bus_t){
+        .read = platform_read, .write = platform_write, .context = NULL, .address = SB_LSM6_ADDRESS};
 }
 
 static bool settings_valid(const sb_lsm6_settings_t *s)
@@ -170,7 +171,8 @@ sb_err_t sb_lsm6_configure(sb_lsm6_t *imu, const sb_lsm6_settings_t *settings)
     const reg_value_t table[] = {
         {SB_LSM6_CTRL3_C, CTRL3_C_BDU | CTRL3_C_IF_INC},
         {SB_LSM6_FIFO_CTRL5, FIFO_MODE_BYPASS}, /* empties the FIFO */
-        {SB_LSM6_CTRL1_XL, (uint8_t)(((unsigned)odr << 4) | ((unsigned)fs_xl_bits[settings->accel_code] << 2))},
+        {SB_LSM6_CTRL1_XL,
+         (uint8_t)(((unsigned)odr << 4) | ((unsigned)fs_xl_bits[settings->accel_code] << 2))},
         {SB_LSM6_CTRL2_G, (uint8_t)(((unsigned)odr << 4) | ((unsigned)fs_g_bits[settings->gyro_code] << 1))},
         {SB_LSM6_CTRL6_C, 0x00u}, /* high-performance accelerometer */
         {SB_LSM6_FIFO_CTRL1, (uint8_t)(threshold_words & 0xFFu)},

@@ -177,7 +177,8 @@ sb_err_t sb_posture_log_page(const sb_posture_log_t *log, uint16_t first, sb_log
     uint32_t available = (uint32_t)log->count - first;
     page->first_record = first;
     page->total_records = log->count;
-    page->count = (uint8_t)(available < SB_MAX_LOG_RECORDS_PER_PAGE ? available : SB_MAX_LOG_RECORDS_PER_PAGE);
+    page->count =
+        (uint8_t)(available < SB_MAX_LOG_RECORDS_PER_PAGE ? available : SB_MAX_LOG_RECORDS_PER_PAGE);
     for (uint32_t i = 0; i < page->count; i++) {
         page->records[i] = log->records[slot_of(log, first + i)];
     }

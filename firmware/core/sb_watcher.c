@@ -95,8 +95,9 @@ static void account(sb_watcher_t *w, uint32_t *counter, uint32_t dt_ms)
     *counter += dt_ms < room ? dt_ms : room;
 }
 
-sb_err_t sb_watcher_update(sb_watcher_t *watcher, const int16_t accel[3], const int16_t gyro[3], uint8_t gyro_code,
-                           uint32_t dt_ms, uint32_t hour_start, uint8_t hour_flags, sb_watcher_output_t *out)
+sb_err_t sb_watcher_update(sb_watcher_t *watcher, const int16_t accel[3], const int16_t gyro[3],
+                           uint8_t gyro_code, uint32_t dt_ms, uint32_t hour_start, uint8_t hour_flags,
+                           sb_watcher_output_t *out)
 {
     if (watcher == NULL || accel == NULL || gyro == NULL || out == NULL) {
         return SB_ERR_NULL;
@@ -139,7 +140,8 @@ sb_err_t sb_watcher_update(sb_watcher_t *watcher, const int16_t accel[3], const 
     w->posture = SB_POSTURE_SLOUCHED;
     account(w, &w->slouched_ms, dt_ms);
     w->slouched_run_ms += dt_ms;
-    uint32_t due_ms = w->alerted ? (uint32_t)w->settings.realert_s * 1000u : (uint32_t)w->settings.dwell_s * 1000u;
+    uint32_t due_s = w->alerted ? w->settings.realert_s : w->settings.dwell_s;
+    uint32_t due_ms = due_s * 1000u;
     if (due_ms > 0u && w->slouched_run_ms >= due_ms) {
         out->alert = true;
         w->alerted = true;

@@ -60,8 +60,9 @@ sb_err_t sb_watcher_set(sb_watcher_t *watcher, const sb_watcher_settings_t *sett
 /* One sample. accel: raw counts (any full scale: only the direction is used), sensor frame; gyro: raw
  * counts at gyro_code (0..4); dt_ms: time since the previous sample (<= 60000); hour_start and
  * hour_flags: the clock hour this sample belongs to (see sb_watcher_hour). */
-sb_err_t sb_watcher_update(sb_watcher_t *watcher, const int16_t accel[3], const int16_t gyro[3], uint8_t gyro_code,
-                           uint32_t dt_ms, uint32_t hour_start, uint8_t hour_flags, sb_watcher_output_t *out);
+sb_err_t sb_watcher_update(sb_watcher_t *watcher, const int16_t accel[3], const int16_t gyro[3],
+                           uint8_t gyro_code, uint32_t dt_ms, uint32_t hour_start, uint8_t hour_flags,
+                           sb_watcher_output_t *out);
 
 /* Closes the open hour now (a host connected and will read the log); *ready false when it was empty. */
 sb_err_t sb_watcher_close_hour(sb_watcher_t *watcher, sb_log_record_t *record, bool *ready);

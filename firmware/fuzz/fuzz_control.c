@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fake_platform_reset();
     sb_clip_config_t config = sb_clip_default_config();
-    config.imu_bus = (sb_i2c_bus_t){.read = fake_lsm6_read, .write = fake_lsm6_write, .address = SB_LSM6_ADDRESS};
+    config.imu_bus = (sb_i2c_bus_t){
+        .read = fake_lsm6_read, .write = fake_lsm6_write, .address = SB_LSM6_ADDRESS};
     if (sb_clip_init(&clip, &config) != SB_OK) {
         abort();
     }

@@ -97,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Flash contents are external bytes too: settings as stored, whatever a brown-out left. */
         fake_platform_reset();
         if (len > 0) {
-            (void)sb_platform_storage_write(SB_KEY_SETTINGS, msg, len < FAKE_STORAGE_VALUE_MAX ? len : FAKE_STORAGE_VALUE_MAX);
+            size_t stored = len < FAKE_STORAGE_VALUE_MAX ? len : FAKE_STORAGE_VALUE_MAX;
+            (void)sb_platform_storage_write(SB_KEY_SETTINGS, msg, stored);
         }
         sb_device_settings_t s;
         if (sb_device_settings_load(&s) == SB_OK && sb_device_settings_save(&s) != SB_OK) {
@@ -109,7 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The posture log's meta and blocks: the input is split into the meta record and block 0..n. */
         fake_platform_reset();
         size_t offset = 0;
-        for (uint16_t key = SB_KEY_LOG_META; offset < len; key = key == SB_KEY_LOG_META ? SB_KEY_LOG_BLOCK_BASE : (uint16_t)(key + 1u)) {
+        uint16_t key = SB_KEY_LOG_META;
+        while (offset < len) {
             size_t chunk = msg[offset++];
             if (key >= SB_KEY_LOG_BLOCK_BASE + SB_LOG_BLOCKS) {
                 break;
@@ -117,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             chunk = chunk * 2u <= len - offset ? chunk * 2u : len - offset;
             (void)sb_platform_storage_write(key, msg + offset, chunk);
             offset += chunk;
+            key = key == SB_KEY_LOG_META ? SB_KEY_LOG_BLOCK_BASE : (uint16_t)(key + 1u);
         }
         if (sb_posture_log_init(&fuzz_log) == SB_OK) {
             if (fuzz_log.count > SB_LOG_CAPACITY || fuzz_log.head >= SB_LOG_CAPACITY) {

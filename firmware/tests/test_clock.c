@@ -63,7 +63,8 @@ static void test_rolls_over_32_bits_and_u64_is_exact(void **state)
 {
     (void)state;
     sb_clock_t c;
-    sb_clock_settings_t s = {.counter_bits = 32, .counter_hz = 1000000}; /* a 1 MHz counter: wraps in 71 min */
+    /* A 1 MHz 32-bit counter: wraps every 71 minutes. */
+    sb_clock_settings_t s = {.counter_bits = 32, .counter_hz = 1000000};
     assert_int_equal(sb_clock_init(&c, &s), SB_OK);
     sb_clock_update(&c, 0xFFFFFFF0u);
     assert_true(sb_clock_update(&c, 0x00000010u) == 0x20);

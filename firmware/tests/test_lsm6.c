@@ -12,7 +12,8 @@
 #include "fake_platform.h"
 #include "sb_lsm6.h"
 
-static const sb_i2c_bus_t bus = {.read = fake_lsm6_read, .write = fake_lsm6_write, .address = SB_LSM6_ADDRESS};
+static const sb_i2c_bus_t bus = {
+    .read = fake_lsm6_read, .write = fake_lsm6_write, .address = SB_LSM6_ADDRESS};
 
 static int setup(void **state)
 {

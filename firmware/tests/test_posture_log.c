@@ -24,8 +24,11 @@ static int setup(void **state)
 
 static sb_log_record_t record(uint32_t i)
 {
-    return (sb_log_record_t){.hour_start = 3600u * i, .upright_min = (uint8_t)(i % 41u),
-                             .slouched_min = (uint8_t)(i % 19u), .alerts = (uint8_t)i, .flags = (uint8_t)(i & 1u)};
+    return (sb_log_record_t){.hour_start = 3600u * i,
+                             .upright_min = (uint8_t)(i % 41u),
+                             .slouched_min = (uint8_t)(i % 19u),
+                             .alerts = (uint8_t)i,
+                             .flags = (uint8_t)(i & 1u)};
 }
 
 static void append_n(sb_posture_log_t *log, uint32_t from, uint32_t n)

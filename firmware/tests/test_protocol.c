@@ -149,7 +149,8 @@ static void test_status(void **state)
 {
     (void)state;
     sb_status_t s = {.state = 3, .role = 1, .ranges = 0x40, .rate_hz = 208, .fw_major = 1, .fw_minor = 2,
-                     .fw_patch = 3, .status_flags = 0x0F, .dropped_samples = 0xFFFFFFFFu, .log_records = 2048};
+                     .fw_patch = 3, .status_flags = 0x0F, .dropped_samples = 0xFFFFFFFFu,
+                     .log_records = 2048};
     uint8_t buf[SB_STATUS_SIZE];
     size_t length = 0;
     assert_int_equal(sb_status_encode(NULL, buf, sizeof(buf), &length), SB_ERR_NULL);

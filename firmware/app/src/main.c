@@ -105,7 +105,8 @@ static void control_handler(struct k_work *work)
         uint8_t response[SB_MAX_RESPONSE_SIZE];
         size_t length = 0;
         sb_err_t core_err;
-        LOCKED(core_err = sb_clip_on_control_write(&clip, msg.data, msg.length, response, sizeof(response), &length));
+        LOCKED(core_err = sb_clip_on_control_write(&clip, msg.data, msg.length, response, sizeof(response),
+                                                   &length));
         if (core_err != SB_OK) {
             LOG_ERR("control response could not be encoded");
             continue;
@@ -278,7 +279,8 @@ static struct bt_conn_auth_cb auth_callbacks = {.pairing_accept = pairing_accept
 
 static void start_advertising(void)
 {
-    static const uint8_t service_uuid[] = {BT_UUID_128_ENCODE(0x5b1e0001, 0x7a3c, 0x4d4e, 0x9f2b, 0x2c8a5e0d1f60)};
+    static const uint8_t service_uuid[] = {
+        BT_UUID_128_ENCODE(0x5b1e0001, 0x7a3c, 0x4d4e, 0x9f2b, 0x2c8a5e0d1f60)};
     const char *name = clip.settings.role == SB_ROLE_HEAD ? "SB-Head" : "SB-Back";
     uint8_t manufacturer[2 + SB_MANUFACTURER_DATA_SIZE] = {TEST_COMPANY_ID & 0xFF, TEST_COMPANY_ID >> 8};
     size_t length = 0;
