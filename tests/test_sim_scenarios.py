@@ -184,3 +184,17 @@ def test_unknown_scenario_and_too_short_durations_are_refused() -> None:
         WearerStream.create("chin_tuck", duration_s=10)
     with pytest.raises(ScenarioError, match="positive"):
         WearerStream.create("desk_day", duration_s=0)
+
+
+def test_live_requests_wait_for_calibration_and_count_reps_per_set() -> None:
+    stream = WearerStream.create("interactive", seed=6, duration_s=30)
+    start = stream.request(Action.CHIN_TUCK)  # before a single sample: calibration still comes first
+    assert start is not None
+    calibrating = next(lab for lab in stream.timeline.labels if lab.kind == LabelKind.CALIBRATING)
+    assert start >= calibrating.end
+    stream.node(Role.BACK).next_chunk(104 * 60)
+    stream.request(Action.CHIN_TUCK)
+    truth = compute_truth(stream)
+    [ex] = truth.report["exercises"]
+    assert [h["set"] for h in ex["holds"]] == [0, 1]
+    assert ex["valid_reps"] == 2

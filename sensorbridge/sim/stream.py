@@ -10,8 +10,9 @@
 Each node pulls at its own pace (the two clips have their own oscillators and clocks); the pose is
 a pure function of time shared by both, so the order of pulls does not change any number. A live
 request takes effect at the latest time either node has produced (rounded up to the end of any
-movement in progress): the script's future is dropped and the requested move written in its place;
-the wearer then stays in the resulting pose until the next request.
+movement in progress, and never before the calibration procedure is over): the script's future is
+dropped and the requested move written in its place; the wearer then stays in the resulting pose
+until the next request.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from sensorbridge.sim.body import (
 from sensorbridge.sim.imu import ClipClock, ClipErrors, ImuModel, ImuSettings
 from sensorbridge.sim.scenarios import BuiltScenario, build_scenario
 from sensorbridge.sim.stretches import FAULTS_BY_EXERCISE, Exercise, exercise_set
-from sensorbridge.sim.timeline import Ch, Script, Timeline
+from sensorbridge.sim.timeline import Ch, LabelKind, Script, Timeline
 
 
 class SimError(SensorbridgeError):
@@ -267,7 +268,11 @@ class WearerStream:
             return None
         if (act == Action.COME_BACK) != self._away:
             return None
-        start = self.timeline.busy_until(self.now())
+        # The calibration procedure is always finished first: the pipeline relies on it.
+        calibrated = max(
+            (lab.end for lab in self.timeline.labels if lab.kind == LabelKind.CALIBRATING), default=0.0
+        )
+        start = self.timeline.busy_until(max(self.now(), calibrated))
         self.timeline.cut_after(start)
         s = Script(self.timeline, start)
         rng = self._live_rng

@@ -40,7 +40,8 @@ Exercises
     One hold per plateau of a stretch (see :mod:`sensorbridge.sim.stretches`): ``start``/``end`` the
     plateau, ``seconds`` its length, ``faults`` the planted ones, ``valid`` = at least 5 s and no
     fault. Lateral flexion has a right and a left hold per rep, shoulder squeeze a back and a forward
-    hold. ``attempts`` counts holds; ``valid_reps`` counts reps whose holds are all valid.
+    hold. ``set`` numbers the sets in time order (each live request is a set of one rep), ``rep`` the
+    rep in its set. ``attempts`` counts holds; ``valid_reps`` counts reps whose holds are all valid.
 """
 
 from __future__ import annotations
@@ -248,6 +249,9 @@ def _calibration(stream: WearerStream, clock: Any) -> dict[str, float] | None:
 
 
 def _exercises(stream: WearerStream, clock: Any, end: float) -> list[dict[str, Any]]:
+    """Holds grouped by exercise; a rep is identified by its set (the ``exercise`` label holding it,
+    counted from 0 in time order) and its index in the set."""
+    set_starts = sorted(lab.start for lab in stream.timeline.labels if lab.kind == LabelKind.EXERCISE)
     by_ex: dict[str, list[dict[str, Any]]] = {}
     for lab in stream.timeline.labels:
         if lab.kind != LabelKind.HOLD or lab.start >= end:
@@ -256,14 +260,15 @@ def _exercises(stream: WearerStream, clock: Any, end: float) -> list[dict[str, A
             "start": float(clock(lab.start)),
             "end": float(clock(lab.end)),
             "seconds": float(clock(lab.end) - clock(lab.start)),
+            "set": int(np.searchsorted(set_starts, lab.start, side="right")) - 1,
             **lab.info,
         }
         by_ex.setdefault(str(lab.info["exercise"]), []).append(hold)
     out = []
     for ex, holds in by_ex.items():
-        reps: dict[int, list[bool]] = {}
+        reps: dict[tuple[int, int], list[bool]] = {}
         for h in holds:
-            reps.setdefault(int(h["rep"]), []).append(bool(h["valid"]))
+            reps.setdefault((int(h["set"]), int(h["rep"])), []).append(bool(h["valid"]))
         out.append(
             {
                 "exercise": ex,
