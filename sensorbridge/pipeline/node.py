@@ -22,27 +22,26 @@ from sensorbridge.samples import Gap, ImuBatch
 
 # Columns of the per-sample feature block a tick is reduced from.
 _Q = slice(0, 4)
-_GYR, _ACC, _REST = 4, 5, 6
-_WIDTH = 7
+_GYR, _ACC = 4, 5
+_WIDTH = 6
 
 
 @dataclass(frozen=True)
 class NodeTicks:
-    """Complete ticks of one node. ``k`` (K,) int64 tick indices, ``quat`` (K, 4) mean orientation,
-    ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |,
-    ``rest`` (K,) bool (VQF's rest detection held for the whole tick), ``count`` (K,) samples."""
+    """Complete ticks of one node. ``k`` (K,) int64 tick indices, ``quat`` (K, 4) the orientation at
+    the tick's middle sample (VQF's output is already smooth: averaging buys nothing and costs time),
+    ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,)."""
 
     k: np.ndarray
     quat: FloatArray
     gyro_max: FloatArray
     acc_dev_max: FloatArray
-    rest: np.ndarray
     count: np.ndarray
 
     @staticmethod
     def empty() -> NodeTicks:
         z = np.zeros(0)
-        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, np.zeros(0, bool), z.astype(int))
+        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, z.astype(int))
 
     def __len__(self) -> int:
         return int(self.k.shape[0])
@@ -60,7 +59,7 @@ class NodeTicks:
         return NodeTicks(*(getattr(self, f)[sel] for f in _FIELDS))
 
 
-_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "rest", "count")
+_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "count")
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ class NodeStream:
         gaps = [Gap(self.role, s, e, lost) for s, e, lost in rs.gaps]
         if rs.t.size == 0:
             return NodeOutput(NodeTicks.empty(), gaps, rs.t, np.zeros((0, 4)))
-        quat, _, rest = self._filter(rs.t, rs.gyr, rs.acc)
+        quat = self._filter(rs.t, rs.gyr, rs.acc)
         self.samples_filtered += int(rs.t.size)
         self.last_t = float(rs.t[-1])
         # The raw rate: a bias of a fraction of a °/s does not matter against the motion threshold.
@@ -115,7 +114,6 @@ class NodeStream:
         block[:, _Q] = quat
         block[:, _GYR] = gyro_norm
         block[:, _ACC] = acc_dev
-        block[:, _REST] = rest
         k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
         return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
 
@@ -123,15 +121,14 @@ class NodeStream:
         """The last, partly filled tick (at the end of an input)."""
         return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
 
-    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> tuple[FloatArray, ...]:
+    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> FloatArray:
         """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
         limit = self.settings.orientation.reset_after_gap_s
         prev = np.concatenate([[self._last_t if self._last_t is not None else t[0]], t[:-1]])
         cuts = np.flatnonzero(t - prev > limit)
         self._last_t = float(t[-1])
         if cuts.size == 0:
-            out = self.filter.update_batch(gyr, acc)
-            return out.quat, out.bias, out.rest
+            return self.filter.update_batch(gyr, acc).quat
         parts = []
         bounds = [0, *cuts.tolist(), t.size]
         for a, b in itertools.pairwise(bounds):
@@ -139,11 +136,7 @@ class NodeStream:
                 self.filter.reset(keep_bias=True)
             if b > a:
                 parts.append(self.filter.update_batch(gyr[a:b], acc[a:b]))
-        return (
-            np.concatenate([p.quat for p in parts]),
-            np.concatenate([p.bias for p in parts]),
-            np.concatenate([p.rest for p in parts]),
-        )
+        return np.concatenate([p.quat for p in parts])
 
     def _ticks(self, block: FloatArray, k: np.ndarray, *, final: bool) -> NodeTicks:
         if self._carry.shape[0]:
@@ -159,17 +152,10 @@ class NodeStream:
         block, k = block[:done], k[:done]
         starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
         counts = np.diff(np.concatenate([starts, [k.size]]))
-        q = block[:, _Q]
-        # Align signs with each tick's first quaternion before averaging (q and -q are one rotation).
-        first = np.repeat(q[starts], counts, axis=0)
-        sign = np.where(np.einsum("ij,ij->i", q, first) < 0, -1.0, 1.0)
-        qsum = np.add.reduceat(q * sign[:, None], starts, axis=0)
-        qmean = qsum / np.linalg.norm(qsum, axis=1, keepdims=True)
         return NodeTicks(
             k[starts],
-            qmean,
+            block[starts + counts // 2, _Q],
             np.maximum.reduceat(block[:, _GYR], starts),
             np.maximum.reduceat(block[:, _ACC], starts),
-            np.minimum.reduceat(block[:, _REST], starts) > 0.5,
             counts,
         )

@@ -162,20 +162,22 @@ class PostureTracker:
         cap = sl.drift_cap_deg
         tilt_lim = st.not_worn_tilt_deg
         # Ticks that cannot change anything but the drift while nothing is open: upright, fast path.
+        # Ticks that can only extend a confirmed slouch: slouched, second fast path.
         with np.errstate(invalid="ignore"):
             neck_quiet = (
                 ~(x.neck_flexion >= sl.forward_head_deg - sl.hysteresis_deg) | ~sl.forward_head_alerts
             )
-            quiet = (
+            calm = (
                 x.has_back
                 & ~x.calibrating
                 & (np.abs(x.flexion) <= tilt_lim)
                 & (np.abs(x.lateral) <= tilt_lim)
                 & (x.gyro_dps <= st.moving_gyro_dps)
                 & (x.acc_dev <= st.moving_acc)
-                & (x.flexion < sl.angle_deg - sl.hysteresis_deg - cap)
                 & neck_quiet
             )
+            quiet = calm & (x.flexion < sl.angle_deg - sl.hysteresis_deg - cap)
+            slouching = calm & (x.flexion >= sl.angle_deg - sl.hysteresis_deg + cap)
         still = x.gyro_dps < 10.0
         t_list, flex_list = x.t.tolist(), x.flexion.tolist()
         lat_list, neck_list = x.lateral.tolist(), x.neck_flexion.tolist()
@@ -183,13 +185,27 @@ class PostureTracker:
         present_list, cal_list = x.has_back.tolist(), x.calibrating.tolist()
         drift = self.drift
         idle = self._idle()
-        for i, (t, q, sti, flex) in enumerate(
-            zip(t_list, quiet.tolist(), still.tolist(), flex_list, strict=True)
-        ):
+        ep = self.slouch
+        code = zip(t_list, quiet.tolist(), slouching.tolist(), still.tolist(), flex_list, strict=True)
+        for i, (t, q, sx, sti, flex) in enumerate(code):
             if q and idle and t >= self.moving_until:
                 if sti:
                     d = drift + alpha * (flex - drift)
                     drift = cap if d > cap else (-cap if d < -cap else d)
+                continue
+            if (
+                sx
+                and ep.confirmed
+                and t < ep.next_alert
+                and t >= self.moving_until
+                and abs(t - half - ep.last_bad) < 1e-6
+                and self.head.start is None
+                and self.tilt_since is None
+            ):
+                ep.last_bad = t + half
+                if flex > ep.peak:
+                    ep.peak = flex
+                states[i] = SLOUCHED
                 continue
             self.drift = drift
             states[i] = self._slow(t, half, present_list[i], cal_list[i], flex, lat_list[i], neck_list[i],
