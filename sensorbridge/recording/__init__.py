@@ -1,6 +1,7 @@
 """The recording file (``.sbrec``): raw packets as received, metadata and events, append-only.
 
-:mod:`~sensorbridge.recording.format` holds the file layout, the writer and the record reader;
+:mod:`~sensorbridge.recording.format` holds the file layout, :mod:`~sensorbridge.recording.writer`
+the writer, :mod:`~sensorbridge.recording.reader` the record reader, and
 :mod:`~sensorbridge.recording.nodes` decodes one node's packets into samples on the device or the
 host clock, whole or in bounded chunks.
 """
@@ -17,13 +18,13 @@ from sensorbridge.recording.format import (
     NotARecordingError,
     Record,
     RecordingError,
-    RecordingReader,
-    RecordingWriter,
     RecordKind,
     TornTail,
     encode_record,
 )
 from sensorbridge.recording.nodes import DecodedChunk, HostClock, NodeRecording, iter_node, load_node
+from sensorbridge.recording.reader import RecordingReader
+from sensorbridge.recording.writer import RecordingWriter
 
 __all__ = [
     "FILE_HEADER_SIZE",

@@ -31,7 +31,7 @@ from sensorbridge.recording.format import CorruptRecordError, RecordingError
 from sensorbridge.samples import Gap, ImuBatch
 
 if TYPE_CHECKING:
-    from sensorbridge.recording.format import RecordingReader
+    from sensorbridge.recording.reader import RecordingReader
 
 Clock = Literal["device", "host"]
 CHUNK_PACKETS: Final = 4096  # ~6 minutes at 104 Hz: bounded memory for any recording length
