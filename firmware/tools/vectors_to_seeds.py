@@ -12,7 +12,14 @@ import json
 import sys
 from pathlib import Path
 
-SELECTOR = {"command": 0, "sample_packet": 1, "status": 2, "log_page": 3, "response": 4, "manufacturer_data": 5}
+SELECTOR = {
+    "command": 0,
+    "sample_packet": 1,
+    "status": 2,
+    "log_page": 3,
+    "response": 4,
+    "manufacturer_data": 5,
+}
 
 
 def main(src: str, parsers_dir: str, control_dir: str) -> None:
