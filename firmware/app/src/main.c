@@ -63,15 +63,14 @@ static K_WORK_DEFINE(control_work, control_handler);
 static K_WORK_DEFINE(button_work, button_handler);
 static K_WORK_DEFINE(link_work, link_handler);
 
-/* Link events from the Bluetooth thread, applied on the work queue in order. */
-static atomic_t link_events;
-#define EV_CONNECTED BIT(0)
-#define EV_DISCONNECTED BIT(1)
-#define EV_ENCRYPTED BIT(2)
-#define EV_UNENCRYPTED BIT(3)
-#define EV_MTU BIT(4)
-static atomic_t mtu_value;
-static atomic_t subscriptions; /* bit per sb_characteristic_t */
+/* Link events from the Bluetooth thread, applied on the clip's queue in the order they happened. */
+enum link_event_type { EV_CONNECTED, EV_DISCONNECTED, EV_SECURITY, EV_MTU, EV_SUBSCRIBE };
+struct link_event {
+    uint8_t type;           /* enum link_event_type */
+    uint8_t characteristic; /* EV_SUBSCRIBE: sb_characteristic_t */
+    uint16_t value;         /* EV_SECURITY: encrypted; EV_MTU: ATT MTU; EV_SUBSCRIBE: enabled */
+};
+K_MSGQ_DEFINE(link_queue, sizeof(struct link_event), 8, 2);
 
 static void start_advertising(void);
 
@@ -128,35 +127,42 @@ static void button_handler(struct k_work *work)
 static void link_handler(struct k_work *work)
 {
     ARG_UNUSED(work);
-    atomic_val_t events = atomic_clear(&link_events);
-    (void)k_mutex_lock(&clip_lock, K_FOREVER);
-    if (events & EV_CONNECTED) {
-        sb_clip_on_connect(&clip);
+    struct link_event ev;
+    while (k_msgq_get(&link_queue, &ev, K_NO_WAIT) == 0) {
+        (void)k_mutex_lock(&clip_lock, K_FOREVER);
+        switch (ev.type) {
+        case EV_CONNECTED:
+            sb_clip_on_connect(&clip);
+            break;
+        case EV_DISCONNECTED:
+            sb_clip_on_disconnect(&clip);
+            start_advertising();
+            break;
+        case EV_SECURITY:
+            sb_clip_on_security(&clip, ev.value != 0u);
+            break;
+        case EV_MTU:
+            sb_clip_on_mtu(&clip, ev.value);
+            break;
+        case EV_SUBSCRIBE:
+            sb_clip_on_subscribe(&clip, (sb_characteristic_t)ev.characteristic, ev.value != 0u);
+            break;
+        default:
+            break;
+        }
+        (void)k_mutex_unlock(&clip_lock);
     }
-    if (events & EV_ENCRYPTED) {
-        sb_clip_on_security(&clip, true);
-    }
-    if (events & EV_UNENCRYPTED) {
-        sb_clip_on_security(&clip, false);
-    }
-    if (events & EV_MTU) {
-        sb_clip_on_mtu(&clip, (uint16_t)atomic_get(&mtu_value));
-    }
-    atomic_val_t subs = atomic_get(&subscriptions);
-    sb_clip_on_subscribe(&clip, SB_CHAR_STREAM, (subs & BIT(SB_CHAR_STREAM)) != 0);
-    sb_clip_on_subscribe(&clip, SB_CHAR_CONTROL, (subs & BIT(SB_CHAR_CONTROL)) != 0);
-    if (events & EV_DISCONNECTED) {
-        sb_clip_on_disconnect(&clip);
-        start_advertising();
-    }
-    (void)k_mutex_unlock(&clip_lock);
 }
 
 /* ---- Bluetooth thread side: copy and queue ------------------------------------------------------ */
 
-static void queue_link(atomic_val_t event)
+static void queue_link(uint8_t type, uint8_t characteristic, uint16_t value)
 {
-    atomic_or(&link_events, event);
+    struct link_event ev = {.type = type, .characteristic = characteristic, .value = value};
+    if (k_msgq_put(&link_queue, &ev, K_NO_WAIT) != 0) {
+        LOG_ERR("link event %u lost: queue full", type);
+        return;
+    }
     int err = k_work_submit_to_queue(&clip_queue, &link_work);
     if (err < 0) {
         LOG_ERR("link work not queued (%d)", err);
@@ -179,12 +185,7 @@ static void on_control_write(const uint8_t *data, size_t length)
 
 static void on_subscribed(sb_characteristic_t characteristic, bool enabled)
 {
-    if (enabled) {
-        atomic_or(&subscriptions, BIT(characteristic));
-    } else {
-        atomic_and(&subscriptions, ~BIT(characteristic));
-    }
-    queue_link(0);
+    queue_link(EV_SUBSCRIBE, (uint8_t)characteristic, enabled ? 1u : 0u);
 }
 
 /* Characteristic reads arrive on the Bluetooth thread and need an answer now. */
@@ -220,8 +221,7 @@ static void connected(struct bt_conn *c, uint8_t err)
     }
     conn = bt_conn_ref(c);
     gatt_set_connection(conn);
-    atomic_set(&subscriptions, 0);
-    queue_link(EV_CONNECTED);
+    queue_link(EV_CONNECTED, 0, 0);
 }
 
 static void disconnected(struct bt_conn *c, uint8_t reason)
@@ -233,15 +233,14 @@ static void disconnected(struct bt_conn *c, uint8_t reason)
         bt_conn_unref(conn);
         conn = NULL;
     }
-    atomic_set(&subscriptions, 0);
-    queue_link(EV_DISCONNECTED);
+    queue_link(EV_DISCONNECTED, 0, 0);
 }
 
 static void security_changed(struct bt_conn *c, bt_security_t level, enum bt_security_err err)
 {
     ARG_UNUSED(c);
     bool encrypted = err == BT_SECURITY_ERR_SUCCESS && level >= BT_SECURITY_L2;
-    queue_link(encrypted ? EV_ENCRYPTED : EV_UNENCRYPTED);
+    queue_link(EV_SECURITY, 0, encrypted ? 1u : 0u);
 }
 
 BT_CONN_CB_DEFINE(conn_callbacks) = {
@@ -253,8 +252,7 @@ BT_CONN_CB_DEFINE(conn_callbacks) = {
 static void mtu_updated(struct bt_conn *c, uint16_t tx, uint16_t rx)
 {
     ARG_UNUSED(c);
-    atomic_set(&mtu_value, MIN(tx, rx));
-    queue_link(EV_MTU);
+    queue_link(EV_MTU, 0, MIN(tx, rx));
 }
 
 static struct bt_gatt_cb gatt_callbacks = {.att_mtu_updated = mtu_updated};
