@@ -1,14 +1,124 @@
-"""Placeholder until the section is written."""
+"""Live cost: two virtual clips at 104 Hz through the production client, the live engine and the
+pipeline. Per-packet processing time (p50, p99) and CPU per second of streaming, with and without
+the virtual BLE stack's share. Each measurement runs in its own child process.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bench import live_tasks
 from bench.context import Context, Section
-from bench.errors import Unavailable
+from bench.errors import BenchError, Unavailable
+from bench.isolate import run_isolated
+from bench.metrics import percentile
 from bench.report import Figure
+
+SCENARIO = "desk_day"  # the clips stream the simulated wearer's desk day, not a still stand-in
+
+
+@dataclass(frozen=True)
+class Plan:
+    seconds: float  # of streaming (world time)
+    speed: float  # world time per wall second
+
+
+FULL = Plan(seconds=60.0, speed=2.0)
+QUICK = Plan(seconds=16.0, speed=2.0)
+
+
+def packet_figures(client_ns: dict[str, list[int]], engine_ns: dict[str, list[int]]) -> list[Figure]:
+    """p50 and p99 (ms) of the client's step, the engine's step, and both together per packet.
+
+    ``client_ns`` and ``engine_ns`` map a node to its per-packet durations in ns, in arrival order;
+    a packet's total pairs its client step with the engine step of the batch it produced, which
+    needs as many of one as of the other per node (otherwise the total is not available).
+    """
+    client = np.concatenate([np.asarray(v, dtype=np.float64) for v in client_ns.values()]) / 1e6
+    engine = np.concatenate([np.asarray(v, dtype=np.float64) for v in engine_ns.values()]) / 1e6
+    if client.size == 0 or engine.size == 0:
+        raise BenchError("no packet was timed", hint="check that the virtual clips streamed")
+    figures = []
+    for name, arr, what in (
+        ("client", client, "decode, sequence and clock tracking"),
+        ("live engine + pipeline", engine, "LiveEngine.handle of the packet's batch"),
+    ):
+        note = f"{what}; {arr.size} packets"
+        figures.append(Figure(f"per packet, {name}: p50", percentile(arr, 50), "ms", note))
+        figures.append(Figure(f"per packet, {name}: p99", percentile(arr, 99), "ms", note))
+    paired = all(len(client_ns[k]) == len(engine_ns.get(k, [])) for k in client_ns)
+    for q in (50, 99):
+        name = f"per packet, total: p{q}"
+        if paired:
+            total = client + engine  # same node order and arrival order in both arrays
+            figures.append(Figure(name, percentile(total, q), "µs", "client + engine for the same packet"))
+        else:
+            figures.append(
+                Figure.unavailable(name, "a duplicate or gap left unequal packet and batch counts", "µs")
+            )
+    return figures
+
+
+def _cpu_figures(res: dict[str, Any]) -> list[Figure]:
+    """The virtual package's CPU measurement: the total and the total without the virtual stack."""
+    per_s = float(res["cpu_s_per_s"])
+    shares = {k: float(v["per_s"]) for k, v in res["shares"].items()}
+    without = per_s - shares.get("virtual_stack", 0.0)
+    split = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in shares.items())
+    note = f"{res['seconds']:g} s at {res['speed']:g}x; per second of streaming: {split} (cProfile split)"
+    return [
+        Figure(
+            "CPU per second of streaming, with the virtual stack", per_s * 1000.0, "ms/s", note, details=res
+        ),
+        Figure(
+            "CPU per second of streaming, without the virtual stack", without * 1000.0, "ms/s", "the same run"
+        ),
+    ]
 
 
 def run(ctx: Context) -> list[Figure]:
-    raise Unavailable("not written yet")
+    try:
+        from sensorbridge.virtual import rig  # noqa: F401 - is the virtual stack there at all?
+    except ImportError as e:
+        raise Unavailable(f"the virtual BLE stack cannot be imported: {e}") from e
+    plan = QUICK if ctx.quick else FULL
+    timeout = 120 + 3 * plan.seconds / plan.speed
+    res = run_isolated(
+        live_tasks.packet_costs, timeout, seconds=plan.seconds, speed=plan.speed, scenario=SCENARIO
+    )
+    r = res.result
+    figures = packet_figures(r["client_ns"], r["engine_ns"])
+    timed_s = (sum(map(sum, r["client_ns"].values())) + sum(map(sum, r["engine_ns"].values()))) / 1e9
+    counts = " + ".join(f"{n} {role}" for role, n in r["samples"].items())
+    stream_note = f"{plan.seconds:g} s of streaming at {plan.speed:g}x, {counts} samples"
+    figures += [
+        Figure(
+            "process CPU per second of streaming (whole process)",
+            r["cpu_s"] / plan.seconds * 1000.0,
+            "ms/s",
+            f"virtual clips, bumble, bleak backend, client, engine, pipeline; {stream_note}",
+        ),
+        Figure(
+            "client + engine + pipeline per second of streaming (timed steps)",
+            timed_s / plan.seconds * 1000.0,
+            "ms/s",
+            "sum of the per-packet steps above, without the virtual stack and the event loop",
+        ),
+    ]
+    # It streams twice (plain, then under cProfile): half the seconds each, so the section's time holds.
+    cpu_s = plan.seconds / 2
+    try:
+        cpu = run_isolated(live_tasks.streaming_cpu, 90 + 4 * cpu_s / plan.speed, seconds=cpu_s, speed=plan.speed,
+                           scenario=SCENARIO)  # fmt: skip
+    except BenchError as e:
+        reason = f"sensorbridge.virtual.measure_streaming_cost failed: {e}"
+        figures.append(Figure.unavailable("CPU per second of streaming, split by share", reason, "ms/s"))
+    else:
+        figures += _cpu_figures(cpu.result)
+    return figures
 
 
-SECTION = Section("live", "live", run)
+SECTION = Section("live", "Live cost (two clips, 104 Hz)", run)
