@@ -111,8 +111,10 @@ def run(ctx: Context) -> list[Figure]:
     # It streams twice (plain, then under cProfile): half the seconds each, so the section's time holds.
     cpu_s = plan.seconds / 2
     try:
-        cpu = run_isolated(live_tasks.streaming_cpu, 90 + 4 * cpu_s / plan.speed, seconds=cpu_s, speed=plan.speed,
-                           scenario=SCENARIO)  # fmt: skip
+        limit = 90 + 4 * cpu_s / plan.speed
+        cpu = run_isolated(
+            live_tasks.streaming_cpu, limit, seconds=cpu_s, speed=plan.speed, scenario=SCENARIO
+        )
     except BenchError as e:
         reason = f"sensorbridge.virtual.measure_streaming_cost failed: {e}"
         figures.append(Figure.unavailable("CPU per second of streaming, split by share", reason, "ms/s"))
