@@ -6,8 +6,7 @@
 Times are seconds on the input's own clock: a CSV's ``t`` column as written; a recording's host
 receive clock, counted from the back clip's first sample, so the two clips share one time base.
 ``--calibration START:END`` names the seconds holding the calibration procedure (a neutral hold,
-then the optional bend and nod); without it, the first 25 s (the guided procedure the dashboard
-and the simulator run first).
+then the optional bend and nod); without it, the first 12 s (the dashboard's guided procedure).
 ``--quaternions DIR`` writes ``back.csv`` (and ``head.csv``): ``t,qw,qx,qy,qz``, each filtered
 sample's sensor orientation in the z-up earth frame; it needs no calibration.
 """

@@ -33,7 +33,7 @@ from sensorbridge.pipeline.values import Alert, CalibrationResult, ExerciseRepor
 from sensorbridge.posture import SlouchEpisode, StateInterval
 from sensorbridge.samples import Gap, ImuBatch
 
-DEFAULT_CALIBRATION_S = 25.0  # the guided procedure: a still hold, a slow bend forward and back, a nod
+DEFAULT_CALIBRATION_S = 12.0  # the dashboard's guided procedure: a 5 s hold, then the bend and return
 CHUNK_S = 60.0  # seconds of input per engine step offline
 
 QuaternionSink = Callable[[Role, FloatArray, FloatArray], None]
