@@ -198,3 +198,25 @@ def test_live_requests_wait_for_calibration_and_count_reps_per_set() -> None:
     [ex] = truth.report["exercises"]
     assert [h["set"] for h in ex["holds"]] == [0, 1]
     assert ex["valid_reps"] == 2
+
+
+def test_a_clip_break_lays_the_clips_on_the_desk_and_back() -> None:
+    stream = WearerStream.create("desk_breaks", seed=3, duration_s=900)
+    [off] = [lab for lab in stream.timeline.labels if lab.kind == LabelKind.NOT_WORN]
+    truth = compute_truth(stream)
+    inside = (truth.dense.true_s > off.start) & (truth.dense.true_s < off.end)
+    assert set(np.array(truth.dense.states())[inside]) == {PostureState.NOT_WORN}
+    assert np.all(np.isnan(truth.dense.thoracic_flexion[inside]))
+    assert not np.any(np.isnan(truth.dense.thoracic_flexion[~inside]))
+    whats = [m["what"] for m in truth.report["movements"]]
+    assert "take_off" in whats
+    assert "put_on" in whats
+    node = stream.node(Role.BACK)
+    chunk = node.next_chunk(node.samples_until(stream.duration_s))
+    lsb = node.settings.lsb()
+    on_desk = (chunk.true_s > off.start + 1.0) & (chunk.true_s < off.end - 1.0)
+    acc = chunk.raw[on_desk, :3] * lsb[:3]
+    np.testing.assert_allclose(acc.mean(axis=0), [0.0, 0.0, 9.80665], atol=0.4)  # face up, bias aside
+    assert np.abs(chunk.raw[on_desk, 3:] * lsb[3:]).max() < 0.05  # still: noise and bias only
+    worn_again = chunk.true_s > off.end + 10.0
+    assert (chunk.raw[worn_again, 0] * lsb[0]).mean() > 8.0  # sensor x up the spine again

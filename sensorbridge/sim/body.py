@@ -265,17 +265,42 @@ def clip_kinematics(
     return Kinematics(qs[1], force, rate)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeskPlacement:
-    """A clip lying flat on a desk, face (sensor z) up, turned by ``yaw`` about the vertical."""
+    """A clip lying flat on a desk, face (sensor z) up, turned by ``yaw`` about the vertical, at
+    ``position`` (earth frame, m; the seat is at the origin and the desk in front, +x)."""
 
     yaw: float = 0.0
+    position: tuple[float, float, float] = (0.6, 0.0, 0.3)
+
+    @property
+    def quat(self) -> FloatArray:
+        """(4,) sensor → earth."""
+        return quat_from_axis_angle([0.0, 0.0, 1.0], self.yaw)
 
     def kinematics(self, n: int) -> Kinematics:
-        q = np.broadcast_to(quat_from_axis_angle([0.0, 0.0, 1.0], self.yaw), (n, 4)).copy()
+        q = np.broadcast_to(self.quat, (n, 4)).copy()
         force = np.zeros((n, 3))
         force[:, 2] = STANDARD_GRAVITY
         return Kinematics(q, force, np.zeros((n, 3)))
+
+
+def slerp_to(q0: FloatArray, q1: FloatArray, w: FloatArray) -> FloatArray:
+    """Spherical interpolation from each of ``q0`` (N, 4) toward the one ``q1`` (4,) by ``w`` (N,)
+    in [0, 1]; ``w`` = 1 gives ``q1`` exactly."""
+    if q0.ndim != 2 or q0.shape[1] != 4 or q1.shape != (4,) or w.shape != (q0.shape[0],):
+        raise ValueError(f"need q0 (N, 4), q1 (4,), w (N,); got {q0.shape}, {q1.shape}, {w.shape}")
+    dot = q0 @ q1
+    target = np.where(dot[:, None] < 0.0, -q1, q1)  # the short way round
+    cos = np.clip(np.abs(dot), -1.0, 1.0)
+    theta = np.arccos(cos)
+    sin = np.sin(theta)
+    near = sin < 1e-9
+    safe = np.where(near, 1.0, sin)
+    a = np.where(near, 1.0 - w, np.sin((1.0 - w) * theta) / safe)
+    b = np.where(near, w, np.sin(w * theta) / safe)
+    out = a[:, None] * q0 + b[:, None] * target
+    return np.asarray(out / np.linalg.norm(out, axis=1, keepdims=True), dtype=np.float64)
 
 
 def segment_quat(frames: Frames, role: Role) -> FloatArray:

@@ -198,3 +198,24 @@ def come_back(s: Script) -> None:
         s.move(max(1.0, abs(face) / 120.0), heading=heading + rad(face))
         s.label(LabelKind.MOVING, start, s.now, what="turn")
     sit_down(s)
+
+
+TAKE_OFF_S = 3.0  # unclip, lay on the desk (or pick up and clip on)
+
+
+def clip_break(s: Script, rng: np.random.Generator, seconds: float) -> None:
+    """Take both clips off and lay them on the desk, walk away for ``seconds``, come back, sit down,
+    put them on again (same mounting). Labels: ``moving`` for taking off and putting on, and
+    ``not_worn`` from the moment the clips lie on the desk until they are picked up."""
+    start = s.now
+    s.move(TAKE_OFF_S, off=1.0)
+    s.label(LabelKind.MOVING, start, s.now, what="take_off")
+    off = s.now
+    walk_away(s, rng)
+    s.hold(seconds)
+    come_back(s)
+    s.hold(float(rng.uniform(2.0, 6.0)))
+    s.label(LabelKind.NOT_WORN, off, s.now)
+    start = s.now
+    s.move(TAKE_OFF_S, off=0.0)
+    s.label(LabelKind.MOVING, start, s.now, what="put_on")

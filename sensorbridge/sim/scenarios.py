@@ -8,6 +8,7 @@ give the same script.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -73,21 +74,33 @@ def _random_event(s: Script, rng: np.random.Generator) -> None:
 
 
 EVENT_ROOM_S = 500.0  # the longest event (a 7-minute slouch or time away) fits in this
+BREAK_ROOM_S = 170.0  # the opening events' clip break: take off, 1-2 min away, put on
 
 
-def desk_day(duration_s: float, rng: np.random.Generator, head: bool = True) -> BuiltScenario:
+def desk_day(
+    duration_s: float, rng: np.random.Generator, head: bool = True, breaks: bool = False
+) -> BuiltScenario:
     """Desk work for ``duration_s``: slouches of 5 s to 7 min and 16-30° (with wobble), forward-head
-    spells, reaches, chair turns, walking away and back, upright work between them."""
+    spells, reaches, chair turns, walking away and back, upright work between them. With ``breaks``,
+    the wearer also takes the clips off for a break (5-20 min) about once an hour."""
     s = Script()
     moves.calibration(s, head)
-    for room, event in _showcase(s, rng):
+    showcase = _showcase(s, rng)
+    if breaks:
+        showcase.insert(2, (BREAK_ROOM_S, lambda: moves.clip_break(s, rng, float(rng.uniform(60.0, 120.0)))))
+    for room, event in showcase:
         gap = MIN_GAP_S + float(rng.uniform(0.0, 15.0))
         if s.now + gap + room + MIN_GAP_S > duration_s:
             continue
         moves.sit(s, gap, rng)
         event()
+    next_break = s.now + 3600.0
     while s.now + EVENT_ROOM_S + MIN_GAP_S < duration_s:
         moves.sit(s, MIN_GAP_S + float(rng.exponential(120.0)), rng)
+        if breaks and s.now > next_break and s.now + 1400.0 < duration_s:
+            moves.clip_break(s, rng, float(rng.uniform(300.0, 1200.0)))
+            next_break = s.now + 3600.0
+            continue
         _random_event(s, rng)
     if s.now > duration_s:
         raise ScenarioError(
@@ -149,6 +162,12 @@ def _specs() -> dict[str, ScenarioSpec]:
             "desk_day", "desk work with slouches, reaching, walking away, chair turns", 3600.0, desk_day
         ),
         ScenarioSpec("desk_short", "the first eight minutes of a desk day (tests)", 480.0, desk_day),
+        ScenarioSpec(
+            "desk_breaks",
+            "a desk day with the clips taken off for breaks",
+            3600.0,
+            functools.partial(desk_day, breaks=True),
+        ),
         ScenarioSpec("not_worn", "both clips flat on a desk", 120.0, not_worn),
         ScenarioSpec("interactive", "sits upright; live requests drive it (dashboard)", 3600.0, interactive),
     ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from sensorbridge.conventions import FloatArray, Role
+from sensorbridge.conventions import FloatArray, Role, quat_mul
 from sensorbridge.errors import SensorbridgeError
 from sensorbridge.protocol import SUPPORTED_RATES_HZ
 from sensorbridge.sim import moves
@@ -41,11 +41,14 @@ from sensorbridge.sim.body import (
     pose_at,
     random_mounting,
     segment_quat,
+    slerp_to,
 )
 from sensorbridge.sim.imu import ClipClock, ClipErrors, ImuModel, ImuSettings
 from sensorbridge.sim.scenarios import BuiltScenario, build_scenario
 from sensorbridge.sim.stretches import FAULTS_BY_EXERCISE, Exercise, exercise_set
 from sensorbridge.sim.timeline import Ch, LabelKind, Script, Timeline
+
+IDENTITY_QUAT = np.array([1.0, 0.0, 0.0, 0.0])
 
 
 class SimError(SensorbridgeError):
@@ -95,6 +98,11 @@ class NodeStream:
         self.imu = ImuModel(settings, self.errors, rng)
         self._rng = rng
         self.desk = desk
+        # Where the clip goes when the wearer takes it off (scenarios with breaks).
+        spot_rng = np.random.default_rng([int(role), 0xDE5C])
+        self.desk_spot = DeskPlacement(
+            float(spot_rng.uniform(-np.pi, np.pi)), (0.6, 0.15 if role == Role.BACK else -0.15, 0.3)
+        )
         self._q_mount = mounting_quat(mounting)
         self.index = 0  # samples produced since the last rate change
         self.emitted = 0  # samples produced in all
@@ -126,8 +134,16 @@ class NodeStream:
         frames = [
             frames_from_pose(pose_at(self.timeline, self.osc, t + d), self.geometry) for d in (-h, 0, h)
         ]
-        q = tuple(segment_quat(f, self.role) for f in frames)
-        p = tuple(clip_position(f, self.role) for f in frames)
+        q = [segment_quat(f, self.role) for f in frames]
+        p = [clip_position(f, self.role) for f in frames]
+        off = [self.timeline.channels[Ch.OFF].evaluate(t + d) for d in (-h, 0, h)]
+        if any(o.any() for o in off):
+            # Taken off (or lying on the desk): blend the worn clip's pose into its desk pose.
+            spot = self.desk_spot
+            where = np.asarray(spot.position)
+            q = [slerp_to(quat_mul(qi, self._q_mount), spot.quat, w) for qi, w in zip(q, off, strict=True)]
+            p = [(1.0 - w)[:, None] * pi + w[:, None] * where for pi, w in zip(p, off, strict=True)]
+            return clip_kinematics((q[0], q[1], q[2]), (p[0], p[1], p[2]), IDENTITY_QUAT, h)
         return clip_kinematics((q[0], q[1], q[2]), (p[0], p[1], p[2]), self._q_mount, h)
 
     def next_chunk(self, n: int) -> NodeChunk:

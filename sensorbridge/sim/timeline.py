@@ -38,6 +38,7 @@ class Ch(enum.StrEnum):
     GAIT = "gait"  # walking envelope: scales step bounce and sway
     WOBBLE = "wobble"  # slow flexion wobble while slouched, amplitude in rad
     SWAY = "sway"  # postural sway and breathing envelope (1 = relaxed sitting)
+    OFF = "off"  # 0: the clips are worn; 1: they lie on the desk (between: being taken off or put on)
 
 
 # Value of every channel before its first transition: seated upright at the origin.

@@ -12,8 +12,8 @@ Angles (degrees, signs as :mod:`sensorbridge.conventions`)
     neutral pose, which is upright by construction (:mod:`sensorbridge.sim.body`); turning the chair
     or walking direction changes neither. ``neck_flexion``/``neck_lateral``/``neck_rotation``: the
     head segment relative to the thorax (``R_T⁻¹ R_H`` decomposed as Rz·Ry·Rx). They include sway,
-    breathing, gait and wobble. NaN where unknown: neck angles without a head clip; all angles when
-    the clips are not worn.
+    breathing, gait and wobble. NaN where unknown: neck angles without a head clip; all angles while
+    the clips are not worn (from the moment they lie on the desk until they are picked up).
 
 States (:class:`~sensorbridge.posture.PostureState`), by priority
     ``not_worn`` (clips on a desk) > ``calibrating`` (from the start of the neutral hold to the end of
@@ -168,9 +168,12 @@ def compute_truth(stream: WearerStream, hz: float = TRUTH_HZ, until: float | Non
     t = np.asarray(clock(true_s), dtype=np.float64)
     worn = stream.scenario.worn
     head = Role.HEAD in stream.nodes
+    off = _label_mask(stream, LabelKind.NOT_WORN, true_s) | (not worn)
+    for key in a:
+        a[key][off] = np.nan  # no clip on the body: no angle to measure
     nan = np.full(t.shape, np.nan)
-    tf, tl = (a["tf"], a["tl"]) if worn else (nan, nan)
-    nf, nl, nr = (a["nf"], a["nl"], a["nr"]) if worn and head else (nan, nan, nan)
+    tf, tl = a["tf"], a["tl"]
+    nf, nl, nr = (a["nf"], a["nl"], a["nr"]) if head else (nan, nan, nan)
 
     code = {s: i for i, s in enumerate(STATE_CODES)}
     state = np.full(t.shape, code[PostureState.UPRIGHT], np.uint8)
