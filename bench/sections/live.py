@@ -68,7 +68,10 @@ def _cpu_figures(res: dict[str, Any]) -> list[Figure]:
     shares = {k: float(v["per_s"]) for k, v in res["shares"].items()}
     without = per_s - shares.get("virtual_stack", 0.0)
     split = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in shares.items())
-    note = f"{res['seconds']:g} s at {res['speed']:g}x; per second of streaming: {split} (cProfile split)"
+    note = (
+        f"sensorbridge.virtual.measure_streaming_cost, {res['seconds']:g} s at {res['speed']:g}x, connecting "
+        f"included; per second of streaming: {split} (its cProfile split)"
+    )
     return [
         Figure(
             "CPU per second of streaming, with the virtual stack", per_s * 1000.0, "ms/s", note, details=res
