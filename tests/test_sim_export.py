@@ -86,3 +86,12 @@ def test_list_usage_errors_and_no_overwrite(tmp_path: Path, capsys: pytest.Captu
     assert simulate(out, "--no-csv") == 0
     assert simulate(out, "--no-csv") == 2
     assert "already holds" in capsys.readouterr().err
+
+
+def test_rate_option_sets_the_clip_rate(tmp_path: Path) -> None:
+    out = tmp_path / "fast"
+    assert simulate(out, "--no-csv", "--no-head", "--rate", "208") == 0
+    rec = RecordingReader.open(out / "recording.sbrec")
+    node = rec.load_node(Role.BACK)
+    assert np.median(np.diff(node.batch.t)) == pytest.approx(1 / 208, rel=1e-3)
+    assert SamplePacket.decode(rec.packets(Role.BACK)[0][0]).period_ns == 4807692

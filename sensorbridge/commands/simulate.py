@@ -30,6 +30,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--head", action=argparse.BooleanOptionalAction, default=True, help="wear the head clip too"
     )
+    parser.add_argument(
+        "--rate", type=int, default=104, choices=(52, 104, 208), help="output data rate, Hz (default 104)"
+    )
     parser.add_argument("--no-csv", action="store_true", help="skip back.csv and head.csv")
 
 
@@ -57,6 +60,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from pathlib import Path
 
     from sensorbridge.sim.export import export_scenario
+    from sensorbridge.sim.imu import ImuSettings
     from sensorbridge.sim.stream import SimOptions, WearerStream
 
     out = Path(args.out)
@@ -66,7 +70,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
             f"{out} already holds {', '.join(taken)}",
             hint="choose a new --out directory or remove the old one",
         )
-    options = SimOptions(head=args.head, mounting_error_deg=args.mounting_error, rotated_deg=args.rotated)
+    options = SimOptions(
+        head=args.head,
+        mounting_error_deg=args.mounting_error,
+        rotated_deg=args.rotated,
+        imu=ImuSettings(rate_hz=args.rate),
+    )
     stream = WearerStream.create(args.scenario, args.seed, args.duration, options)
     tty = sys.stderr.isatty()
 
