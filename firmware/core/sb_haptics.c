@@ -33,6 +33,18 @@ sb_err_t sb_haptics_init(sb_haptics_t *haptics, const sb_haptics_settings_t *set
     return SB_OK;
 }
 
+sb_err_t sb_haptics_set(sb_haptics_t *haptics, const sb_haptics_settings_t *settings)
+{
+    if (haptics == NULL || settings == NULL) {
+        return SB_ERR_NULL;
+    }
+    if (settings->short_ms == 0u || settings->long_ms == 0u || settings->gap_ms == 0u) {
+        return SB_ERR_ARG;
+    }
+    haptics->settings = *settings;
+    return SB_OK;
+}
+
 sb_err_t sb_haptics_start(sb_haptics_t *haptics, uint8_t pattern, uint8_t intensity, uint64_t now_ms)
 {
     if (haptics == NULL) {

@@ -29,6 +29,9 @@ typedef struct {
 
 sb_err_t sb_haptics_init(sb_haptics_t *haptics, const sb_haptics_settings_t *settings);
 
+/* New pattern timings, from the next pattern on. */
+sb_err_t sb_haptics_set(sb_haptics_t *haptics, const sb_haptics_settings_t *settings);
+
 /* Starts pattern (sb_pattern_t: 0 stop, 1 short, 2 double, 3 long) at intensity percent 1..100
  * (0 with stop), replacing any pattern in progress. now_ms: monotonic ms. */
 sb_err_t sb_haptics_start(sb_haptics_t *haptics, uint8_t pattern, uint8_t intensity, uint64_t now_ms);

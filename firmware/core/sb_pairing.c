@@ -21,6 +21,18 @@ sb_err_t sb_pairing_init(sb_pairing_t *pairing, const sb_pairing_settings_t *set
     return SB_OK;
 }
 
+sb_err_t sb_pairing_set(sb_pairing_t *pairing, const sb_pairing_settings_t *settings)
+{
+    if (pairing == NULL || settings == NULL) {
+        return SB_ERR_NULL;
+    }
+    if (settings->button_window_s == 0u) {
+        return SB_ERR_ARG;
+    }
+    pairing->settings = *settings;
+    return SB_OK;
+}
+
 sb_err_t sb_pairing_button(sb_pairing_t *pairing, uint64_t now_ms)
 {
     if (pairing == NULL) {

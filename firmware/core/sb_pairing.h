@@ -26,6 +26,8 @@ typedef struct {
 
 sb_err_t sb_pairing_init(sb_pairing_t *pairing, const sb_pairing_settings_t *settings, bool bonded,
                          uint64_t now_ms);
+/* New window lengths, from the next window on. */
+sb_err_t sb_pairing_set(sb_pairing_t *pairing, const sb_pairing_settings_t *settings);
 sb_err_t sb_pairing_button(sb_pairing_t *pairing, uint64_t now_ms);
 bool sb_pairing_window_open(const sb_pairing_t *pairing, uint64_t now_ms);
 

@@ -16,6 +16,18 @@ sb_err_t sb_power_init(sb_power_t *power, const sb_power_settings_t *settings, u
     return SB_OK;
 }
 
+sb_err_t sb_power_set(sb_power_t *power, const sb_power_settings_t *settings)
+{
+    if (power == NULL || settings == NULL) {
+        return SB_ERR_NULL;
+    }
+    if (settings->sleep_after_s == 0u) {
+        return SB_ERR_ARG;
+    }
+    power->settings = *settings;
+    return SB_OK;
+}
+
 sb_err_t sb_power_update(sb_power_t *power, const sb_power_inputs_t *inputs, uint64_t now_ms)
 {
     if (power == NULL || inputs == NULL) {

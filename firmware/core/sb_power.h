@@ -34,6 +34,8 @@ typedef struct {
 } sb_power_t;
 
 sb_err_t sb_power_init(sb_power_t *power, const sb_power_settings_t *settings, uint64_t now_ms);
+/* New thresholds; the stillness timer keeps running. */
+sb_err_t sb_power_set(sb_power_t *power, const sb_power_settings_t *settings);
 sb_err_t sb_power_update(sb_power_t *power, const sb_power_inputs_t *inputs, uint64_t now_ms);
 sb_clip_state_t sb_power_get_state(const sb_power_t *power);
 

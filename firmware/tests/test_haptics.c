@@ -36,6 +36,22 @@ static void test_misuse(void **state)
     assert_int_equal(sb_haptics_update(NULL, 0), SB_ERR_NULL);
     assert_int_equal(fake_vibrate_changes(), 0);
     assert_false(sb_haptics_busy(&h));
+    s = sb_haptics_default_settings;
+    s.gap_ms = 0;
+    assert_int_equal(sb_haptics_set(&h, &s), SB_ERR_ARG);
+    assert_int_equal(sb_haptics_set(NULL, &s), SB_ERR_NULL);
+}
+
+static void test_set_changes_the_next_pattern(void **state)
+{
+    (void)state;
+    sb_haptics_settings_t s = {.short_ms = 40, .long_ms = 400, .gap_ms = 40};
+    assert_int_equal(sb_haptics_set(&h, &s), SB_OK);
+    assert_int_equal(sb_haptics_start(&h, SB_PATTERN_SHORT, 20, 0), SB_OK);
+    assert_int_equal(sb_haptics_update(&h, 39), SB_OK);
+    assert_int_equal(fake_vibrate_level(), 20);
+    assert_int_equal(sb_haptics_update(&h, 40), SB_OK);
+    assert_int_equal(fake_vibrate_level(), 0);
 }
 
 static void test_double_pattern_timing(void **state)
@@ -89,6 +105,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_misuse, setup),
+        cmocka_unit_test_setup(test_set_changes_the_next_pattern, setup),
         cmocka_unit_test_setup(test_double_pattern_timing, setup),
         cmocka_unit_test_setup(test_late_update_skips_whole_pattern, setup),
         cmocka_unit_test_setup(test_stop_and_replace, setup),

@@ -20,6 +20,14 @@ static void test_misuse(void **state)
     assert_int_equal(sb_pairing_button(NULL, 0), SB_ERR_NULL);
     assert_false(sb_pairing_window_open(NULL, 0));
     assert_false(sb_pairing_accept(NULL, true, 0));
+    assert_int_equal(sb_pairing_set(NULL, &s), SB_ERR_NULL);
+    assert_int_equal(sb_pairing_init(&p, &sb_pairing_default_settings, false, 0), SB_OK);
+    assert_int_equal(sb_pairing_set(&p, &s), SB_ERR_ARG); /* button window 0 */
+    s.button_window_s = 5;
+    assert_int_equal(sb_pairing_set(&p, &s), SB_OK);
+    assert_int_equal(sb_pairing_button(&p, 1000), SB_OK);
+    assert_true(sb_pairing_window_open(&p, 5999));
+    assert_false(sb_pairing_window_open(&p, 6000));
 }
 
 static void test_windows(void **state)

@@ -23,6 +23,21 @@ static void test_misuse(void **state)
     assert_int_equal(sb_power_update(NULL, &in, 0), SB_ERR_NULL);
     assert_int_equal(sb_power_update(&p, NULL, 0), SB_ERR_NULL);
     assert_int_equal(sb_power_get_state(NULL), SB_STATE_IDLE);
+    s.sleep_after_s = 0;
+    assert_int_equal(sb_power_set(&p, &s), SB_ERR_ARG);
+    assert_int_equal(sb_power_set(NULL, &s), SB_ERR_NULL);
+}
+
+static void test_set_shortens_the_wait(void **state)
+{
+    (void)state;
+    sb_power_t p;
+    assert_int_equal(sb_power_init(&p, &sb_power_default_settings, 0), SB_OK);
+    sb_power_settings_t s = {.still_mdps = 300, .sleep_after_s = 5};
+    assert_int_equal(sb_power_set(&p, &s), SB_OK);
+    sb_power_inputs_t in = {0};
+    assert_int_equal(sb_power_update(&p, &in, 5000), SB_OK);
+    assert_int_equal(sb_power_get_state(&p), SB_STATE_SLEEP);
 }
 
 static void test_states(void **state)
@@ -70,6 +85,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_states),
+        cmocka_unit_test(test_set_shortens_the_wait),
     };
     return cmocka_run_group_tests_name("power", tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #ifndef SB_APP_GATT_H
 #define SB_APP_GATT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
