@@ -123,6 +123,7 @@ def test_torn_last_record_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
         kinds = [rec.kind for rec in r.records()]
         assert r.torn is not None
         assert r.torn.offset + r.torn.size == len(data) - cut
+        assert "everything before it was read" in r.torn.describe()
         assert kinds.count(RecordKind.PACKET) == 30  # only the final event was torn
         assert len(r.load_node(Role.BACK).batch) == 540
 

@@ -114,3 +114,10 @@ class TornTail:
     offset: int
     size: int
     reason: str
+
+    def describe(self) -> str:
+        """What a reader should tell the person (the recorder was probably killed mid-write)."""
+        return (
+            f"the last record ({self.size} bytes at byte {self.offset}) is incomplete: {self.reason}; "
+            "everything before it was read (the recorder was probably stopped mid-write)"
+        )
