@@ -18,7 +18,7 @@ until the next request.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -265,10 +265,6 @@ class WearerStream:
     def next_chunk(self, n: int) -> dict[Role, NodeChunk]:
         """The next ``n`` samples of every clip."""
         return {role: node.next_chunk(n) for role, node in self.nodes.items()}
-
-    def with_imu(self, settings: ImuSettings) -> WearerStream:
-        """A fresh stream of the same scenario and seed with other clip settings (e.g. rate)."""
-        return WearerStream(self.scenario, self.seed, replace(self.options, imu=settings))
 
     # -- live requests -------------------------------------------------------------------------
 
