@@ -287,3 +287,17 @@ def test_host_clock_spans_a_reboot_with_one_line_per_stretch(tmp_path: Path) -> 
     assert t[1800] - t[1799] == pytest.approx(expected, abs=1e-3)
     [gap] = node.gaps
     assert gap.samples_lost == round(expected / (PERIOD_NS * 1e-9)) - 1
+
+
+def test_the_background_flush_step_flushes_records_half_a_second_old(tmp_path: Path) -> None:
+    now = [0.0]
+    path = tmp_path / "idle.sbrec"
+    w = RecordingWriter(path, autoflush=False, clock=lambda: now[0])
+    w.write_event("alert", 1.0)
+    now[0] += 0.4
+    assert not w.flush_if_stale()
+    now[0] += 0.1
+    assert w.flush_if_stale()  # no further write needed: the thread's step does it
+    assert [e[2]["type"] for e in RecordingReader.open(path).events()] == ["alert"]
+    assert not w.flush_if_stale()  # nothing left
+    w.close()

@@ -109,13 +109,20 @@ class RecordingWriter:
             if not self._closed:
                 self._flush_locked()
 
+    def flush_if_stale(self) -> bool:
+        """Flush when the oldest buffered record has waited half the interval; the background thread
+        calls this twice per interval, so nothing waits in the buffer for a whole second."""
+        with self._lock:
+            if self._closed or self._oldest is None:
+                return False
+            if self._clock() - self._oldest < FLUSH_INTERVAL_S / 2:
+                return False
+            self._flush_locked()
+            return True
+
     def _flusher(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL_S / 2):
-            with self._lock:
-                if self._closed:
-                    return
-                if self._oldest is not None and self._clock() - self._oldest >= FLUSH_INTERVAL_S / 2:
-                    self._flush_locked()
+            self.flush_if_stale()
 
     def close(self) -> None:
         self._stop.set()
