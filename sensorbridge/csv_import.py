@@ -84,7 +84,7 @@ def read_imu_csv(path: str | Path, role: Role = Role.BACK) -> ImuBatch:
     """One node's samples from ``path``: ``t`` (N,) s, ``acc`` (N, 3) m/s², ``gyr`` (N, 3) rad/s."""
     p = Path(path)
     try:
-        with p.open(encoding="utf-8", newline="") as f:
+        with p.open(encoding="utf-8-sig", newline="") as f:  # -sig: a spreadsheet's BOM is fine
             header_line = f.readline()
     except FileNotFoundError as e:
         raise CsvImportError(f"{p} does not exist") from e
@@ -92,6 +92,11 @@ def read_imu_csv(path: str | Path, role: Role = Role.BACK) -> ImuBatch:
         raise CsvImportError(f"cannot read {p}: {e}", hint="the file must be UTF-8 text") from e
     names = [c.strip().lower() for c in next(csv.reader([header_line]), [])]
     missing = [c for c in COLUMNS if c not in names]
+    if missing and ";" in header_line and "," not in header_line:
+        raise CsvImportError(
+            f"{p} line 1: the columns are separated by semicolons",
+            hint="save the file with commas between values and dots for decimals",
+        )
     if missing:
         raise CsvImportError(
             f"{p} line 1: missing column(s) {', '.join(missing)}; the header is {header_line.strip()!r}",

@@ -139,3 +139,19 @@ def test_missing_file_and_too_few_samples(tmp_path: Path) -> None:
         read_imu_csv(tmp_path / "nope.csv")
     with pytest.raises(CsvImportError, match="1 sample"):
         read_imu_csv(write(tmp_path / "m.csv", rows(1)))
+
+
+def test_spreadsheet_exports_with_bom_and_crlf_are_read(tmp_path: Path) -> None:
+    data = rows(20)
+    p = tmp_path / "excel.csv"
+    lines = [HEADER] + [",".join(f"{v:.6f}" for v in r) for r in data]
+    p.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    np.testing.assert_allclose(read_imu_csv(p).acc, data[:, 1:4], atol=1e-6)
+
+
+def test_semicolon_separated_files_get_their_own_message(tmp_path: Path) -> None:
+    p = tmp_path / "semi.csv"
+    p.write_text("t;ax;ay;az;gx;gy;gz\n0;0;0;9,81;0;0;0\n", encoding="utf-8")
+    with pytest.raises(CsvImportError, match="semicolons") as err:
+        read_imu_csv(p)
+    assert "commas" in (err.value.hint or "")
