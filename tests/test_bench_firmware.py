@@ -5,20 +5,23 @@ from __future__ import annotations
 import pytest
 
 from bench.errors import BenchError
-from bench.sections.firmware import parse_size
+from bench.sections.firmware import FirmwareSize, parse_size
 
 SIZE_OUTPUT = """\
-core code: flash 9876 bytes (text 9800 + data 76), RAM 1300 bytes (data 76 + bss 1224)
-core state as the app allocates it: RAM 4410 bytes (bss)
+core code: flash 11063 bytes (text 11063 + data 0), RAM 0 bytes (data 0 + bss 0)
+core state as the app allocates it: RAM 23192 bytes (bss)
+core linked alone (gc-sections, newlib-nano, libm): flash 15380 bytes, RAM 23296 bytes
 """
 
 
-def test_parse_size_reads_flash_ram_and_state() -> None:
-    assert parse_size(SIZE_OUTPUT) == (9876, 1300, 4410)
+def test_parse_size_reads_every_line() -> None:
+    assert parse_size(SIZE_OUTPUT) == FirmwareSize(
+        11063, 0, 23192, 15380, 23296, "gc-sections, newlib-nano, libm"
+    )
 
 
-def test_parse_size_without_the_state_line() -> None:
-    assert parse_size(SIZE_OUTPUT.splitlines()[0]) == (9876, 1300, None)
+def test_parse_size_with_only_the_core_code_line() -> None:
+    assert parse_size(SIZE_OUTPUT.splitlines()[0]) == FirmwareSize(11063, 0)
 
 
 def test_parse_size_refuses_output_it_does_not_know() -> None:

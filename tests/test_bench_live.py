@@ -24,6 +24,7 @@ def test_percentiles_per_step_and_per_packet_in_ms() -> None:
     total = (np.array(client["back"] + client["head"]) + np.array(engine["back"] + engine["head"])) / 1e6
     assert figs["per packet, total: p50"].value == pytest.approx(np.percentile(total, 50))
     assert figs["per packet, total: p99"].value == pytest.approx(np.percentile(total, 99))
+    assert {f.unit for f in figs.values()} == {"ms"}
 
 
 def test_unequal_counts_leave_the_total_unavailable_not_guessed() -> None:

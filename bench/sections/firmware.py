@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,6 +26,7 @@ from sensorbridge.protocol import MAX_SAMPLES_PER_PACKET, SamplePacket, decode_s
 
 _CODE = re.compile(r"core code: flash (\d+) bytes .*?RAM (\d+) bytes")
 _STATE = re.compile(r"core state as the app allocates it: RAM (\d+) bytes")
+_LINKED = re.compile(r"core linked alone \(([^)]*)\): flash (\d+) bytes, RAM (\d+) bytes")
 CODEC_ITERATIONS = 200_000  # ~60 ns per call: a few hundred ms in all, long enough to be stable
 PY_PACKETS = 2_000
 T = TypeVar("T")
@@ -38,14 +40,34 @@ def _run(cmd: list[str], cwd: Path, timeout_s: float) -> str:
     return proc.stdout
 
 
-def parse_size(text: str) -> tuple[int, int, int | None]:
-    """Flash and RAM (bytes) of the core code, and the RAM of the core state the app allocates (or None),
-    from the lines ``make -C firmware size`` prints."""
+@dataclass(frozen=True)
+class FirmwareSize:
+    """Bytes, from ``make -C firmware size``: the core's objects, the state the app allocates for it,
+    and the core linked into an image on its own (with how it was linked), when the Makefile says."""
+
+    flash: int
+    ram: int
+    state_ram: int | None = None
+    linked_flash: int | None = None
+    linked_ram: int | None = None
+    linked_how: str = ""
+
+
+def parse_size(text: str) -> FirmwareSize:
+    """Read the lines ``make -C firmware size`` prints; refuses output without the core code line."""
     code = _CODE.search(text)
     if code is None:
         raise BenchError(f"no 'core code: flash ... RAM ...' line in the size output: {text.strip()[-300:]}")
     state = _STATE.search(text)
-    return int(code.group(1)), int(code.group(2)), int(state.group(1)) if state else None
+    linked = _LINKED.search(text)
+    return FirmwareSize(
+        int(code.group(1)),
+        int(code.group(2)),
+        int(state.group(1)) if state else None,
+        int(linked.group(2)) if linked else None,
+        int(linked.group(3)) if linked else None,
+        linked.group(1) if linked else "",
+    )
 
 
 def run_size(ctx: Context) -> list[Figure]:
@@ -57,15 +79,19 @@ def run_size(ctx: Context) -> list[Figure]:
         raise Unavailable("arm-none-eabi-gcc is not installed (apt-get install gcc-arm-none-eabi)")
     build = ctx.scratch / "firmware-build"
     out = _run(["make", "-s", "--no-print-directory", f"BUILD={build}", "size"], firmware, 300)
-    flash, ram, state = parse_size(out)
+    size = parse_size(out)
     figures = [
-        Figure("core flash (cortex-m4, -Os)", flash, "B", "text + data of every firmware/core object"),
-        Figure("core static RAM", ram, "B", "data + bss of the core objects"),
+        Figure("core flash (cortex-m4, -Os)", size.flash, "B", "text + data of every firmware/core object"),
+        Figure(
+            "core static RAM", size.ram, "B", "data + bss of the core objects (the caller owns all state)"
+        ),
     ]
-    if state is not None:
-        figures.append(
-            Figure("core state as the app allocates it", state, "B", "RAM (bss) of the app's statics")
-        )
+    if size.state_ram is not None:
+        figures.append(Figure("core state as the app allocates it", size.state_ram, "B", "RAM (bss)"))
+    if size.linked_flash is not None and size.linked_ram is not None:
+        how = f"the core linked alone ({size.linked_how})"
+        figures.append(Figure("core image flash", size.linked_flash, "B", how))
+        figures.append(Figure("core image RAM", size.linked_ram, "B", how))
     return figures
 
 

@@ -54,10 +54,10 @@ def packet_figures(client_ns: dict[str, list[int]], engine_ns: dict[str, list[in
         name = f"per packet, total: p{q}"
         if paired:
             total = client + engine  # same node order and arrival order in both arrays
-            figures.append(Figure(name, percentile(total, q), "µs", "client + engine for the same packet"))
+            figures.append(Figure(name, percentile(total, q), "ms", "client + engine for the same packet"))
         else:
             figures.append(
-                Figure.unavailable(name, "a duplicate or gap left unequal packet and batch counts", "µs")
+                Figure.unavailable(name, "a duplicate or gap left unequal packet and batch counts", "ms")
             )
     return figures
 
