@@ -77,6 +77,7 @@ def build_source(args: argparse.Namespace, config: Config) -> tuple[Any, Callabl
         source = VirtualSource(specs, scenario=virtual, seed=args.seed, speed=args.speed)
 
         async def world_sleep(seconds: float) -> None:
+            await source.started.wait()
             await source.air.clock.sleep(seconds)
 
         return source, world_sleep

@@ -63,7 +63,31 @@ class AirController(Controller):
                 for r in packet.reports
             ]
             packet = type(packet)(reports)
-        super().send_hci_packet(packet)
+        # bumble's own send_hci_packet formats the whole packet for a debug log line even when
+        # debug logging is off: on this path that cost more than the rest of the stack together.
+        if self.host:
+            asyncio.get_running_loop().call_soon(self.host.on_packet, bytes(packet))
+
+
+class QuietHost(Host):
+    """bumble's host without the per-packet debug formatting (see AirController.send_hci_packet);
+    it does exactly what :class:`~bumble.host.Host` does otherwise (no snooper is ever set here)."""
+
+    def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if self.hci_sink:
+            self.hci_sink.on_packet(bytes(packet))
+
+    def on_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if self.snooper is not None:
+            super().on_hci_packet(packet)  # keep bumble's behaviour (and its logging) when snooping
+            return
+        match packet:
+            case hci.HCI_Event():
+                self.on_hci_event_packet(packet)
+            case hci.HCI_AclDataPacket():
+                self.on_hci_acl_data_packet(packet)
+            case _:
+                super().on_hci_packet(packet)
 
 
 def _scan_response_of(controller: Controller) -> bytes:
@@ -129,7 +153,7 @@ class VirtualAir:
             address=hci.Address(address),
             identity_address_type=hci.Address.RANDOM_DEVICE_ADDRESS,
         )
-        device = Device(config=config, host=Host(controller, AsyncPipeSink(controller)))
+        device = Device(config=config, host=QuietHost(controller, AsyncPipeSink(controller)))
         device.keystore = MemoryKeyStore()
         return device
 

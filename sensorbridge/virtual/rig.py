@@ -9,6 +9,7 @@ wearer's real clips take. Everything bumble is created inside the running loop, 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
@@ -57,6 +58,7 @@ class VirtualSource:
         self._air: VirtualAir | None = None
         self._ble: BleSource | None = None
         self.clips: dict[Role, VirtualClip] = {}
+        self.started = asyncio.Event()  # set once the clips run and the client is looking for them
 
     @property
     def air(self) -> VirtualAir:
@@ -95,6 +97,7 @@ class VirtualSource:
             scan_timeout_s=self.scan_timeout_s,
         )
         await self._ble.__aenter__()
+        self.started.set()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -110,7 +113,7 @@ class VirtualSource:
         return await self.ble.send(role, command)
 
     def connected_roles(self) -> frozenset[Role]:
-        return self.ble.connected_roles()
+        return self._ble.connected_roles() if self._ble is not None else frozenset()
 
     def request(self, action: Action | str) -> float | None:
         """Ask the simulated wearer to do something (slouch, sit up, a stretch, ...); returns the
