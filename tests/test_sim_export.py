@@ -95,3 +95,32 @@ def test_rate_option_sets_the_clip_rate(tmp_path: Path) -> None:
     node = rec.load_node(Role.BACK)
     assert np.median(np.diff(node.batch.t)) == pytest.approx(1 / 208, rel=1e-3)
     assert SamplePacket.decode(rec.packets(Role.BACK)[0][0]).period_ns == 4807692
+
+
+def test_link_faults_leave_gaps_the_reader_finds_and_the_truth_marks_no_data(tmp_path: Path) -> None:
+    out = tmp_path / "lossy"
+    assert simulate(out, "--drop-rate", "0.05", "--outage", "40:6", "--outage", "70:2.5") == 0
+    truth = json.loads((out / "truth.json").read_text())
+    lost = truth["link"]["lost"]["back"]
+    rec = RecordingReader.open(out / "recording.sbrec")
+    node = rec.load_node(Role.BACK)
+    assert [g.samples_lost for g in node.gaps] == [span["samples"] for span in lost]
+    assert sum(span["samples"] for span in lost) > 6 * 104  # the outage alone
+    for gap, span in zip(node.gaps, lost, strict=True):
+        assert gap.start < span["start"] < span["end"] < gap.end
+    csv = read_imu_csv(out / "back.csv")
+    assert len(csv) == len(node.batch)  # the CSV leaves the same samples out
+    dense = np.load(out / "truth.npz")
+    names = [str(n) for n in dense["state_names"]]
+    no_data = dense["state"] == names.index("no_data")
+    assert truth["summary"]["no_data_s"] == pytest.approx(no_data.sum() / 20.0)
+    assert truth["summary"]["no_data_s"] > 8.0
+    inside = (dense["t"] > 41.0) & (dense["t"] < 45.0)
+    assert np.all(no_data[inside])
+
+
+def test_bad_fault_flags_are_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert simulate(tmp_path / "x", "--outage", "soon") == 2
+    assert "START:SECONDS" in capsys.readouterr().err
+    assert simulate(tmp_path / "y", "--drop-rate", "0.9") == 2
+    assert "drop-rate" in capsys.readouterr().err

@@ -34,6 +34,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--rate", type=int, default=104, choices=(52, 104, 208), help="output data rate, Hz (default 104)"
     )
     parser.add_argument("--no-csv", action="store_true", help="skip back.csv and head.csv")
+    parser.add_argument(
+        "--drop-rate", type=float, default=0.0, metavar="P", help="lose each notification with probability P"
+    )
+    parser.add_argument(
+        "--outage",
+        action="append",
+        default=[],
+        metavar="START:SECONDS",
+        help="no packets from either clip for SECONDS from START (scenario s); repeatable",
+    )
+
+
+def _outage(text: str) -> tuple[float, float]:
+    try:
+        start, seconds = (float(x) for x in text.split(":"))
+    except ValueError:
+        raise SimulateUsageError(
+            f"--outage {text!r} is not START:SECONDS", hint="e.g. --outage 120:30 (30 s from 120 s)"
+        ) from None
+    if start < 0 or seconds <= 0:
+        raise SimulateUsageError(f"--outage {text!r} needs START >= 0 and SECONDS > 0")
+    return start, seconds
 
 
 def _list() -> int:
@@ -55,11 +77,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
             "simulate needs a scenario and --out DIR",
             hint="e.g. sensorbridge simulate desk_day --out sim/day1 --seed 1 (sensorbridge simulate --list)",
         )
+    if not 0.0 <= args.drop_rate < 0.5:
+        raise SimulateUsageError(f"--drop-rate {args.drop_rate} is outside 0..0.5")
     if not 0.0 <= args.mounting_error <= 45.0:
         raise SimulateUsageError(f"--mounting-error {args.mounting_error} is outside 0..45 degrees")
     from pathlib import Path
 
-    from sensorbridge.sim.export import export_scenario
+    from sensorbridge.sim.export import LinkFaults, export_scenario
     from sensorbridge.sim.imu import ImuSettings
     from sensorbridge.sim.stream import SimOptions, WearerStream
 
@@ -83,7 +107,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if tty:
             print(f"\rsimulating {args.scenario}: {fraction:4.0%}", end="", file=sys.stderr, flush=True)
 
-    summary = export_scenario(stream, out, write_csv=not args.no_csv, progress=progress)
+    faults = LinkFaults(args.drop_rate, tuple(_outage(text) for text in args.outage))
+    summary = export_scenario(stream, out, write_csv=not args.no_csv, progress=progress, faults=faults)
     if tty:
         print(file=sys.stderr)
     total = sum(summary.samples.values())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sensorbridge import __version__
 from sensorbridge.conventions import FloatArray, Role
@@ -56,26 +57,64 @@ class ExportSummary:
     duration_s: float
 
 
+@dataclass(frozen=True)
+class LinkFaults:
+    """What the radio loses between clip and host. ``drop_rate``: each notification is lost with this
+    probability; ``outages``: ``(start, seconds)`` in scenario time during which nothing arrives from
+    either clip (the wearer walked out of range). Lost packets still used up their sequence numbers,
+    so the reader sees the gaps; the CSV files leave the same samples out."""
+
+    drop_rate: float = 0.0
+    outages: tuple[tuple[float, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.drop_rate < 1.0:
+            raise ValueError(f"drop rate {self.drop_rate} outside [0, 1)")
+        if any(seconds <= 0 for _, seconds in self.outages):
+            raise ValueError("outages need a positive length")
+
+    def lost(self, rng: np.random.Generator, first_s: FloatArray) -> NDArray[np.bool_]:
+        """Which packets (first sample at true ``first_s`` (P,) s) never arrive."""
+        lost = np.zeros(first_s.shape, bool)
+        if self.drop_rate:
+            lost |= rng.random(first_s.shape[0]) < self.drop_rate
+        for start, seconds in self.outages:
+            lost |= (first_s >= start) & (first_s < start + seconds)
+        return lost
+
+
 class _Packetizer:
     """Cuts one node's chunks into notifications and gives them host receive times."""
 
-    def __init__(self, node: NodeStream, rng: np.random.Generator, start_unix: float) -> None:
+    def __init__(
+        self,
+        node: NodeStream,
+        rng: np.random.Generator,
+        start_unix: float,
+        faults: LinkFaults,
+        fault_rng: np.random.Generator,
+    ) -> None:
         self.node = node
         self.rng = rng
+        self.faults = faults
+        self.fault_rng = fault_rng
+        self.lost_spans: list[tuple[float, float, int]] = []  # true s, true s, samples
         self.start_unix = start_unix
         self.per_packet = samples_per_packet(MAX_ATT_MTU)
         self.period_ns = period_ns(node.settings.rate_hz)
         self.seq = 0
         self.last_host = -np.inf
 
-    def packets(self, chunk: NodeChunk) -> list[tuple[float, bytes]]:
-        """Notifications ``(host receive time, bytes)`` of a chunk of whole packets."""
+    def packets(self, chunk: NodeChunk) -> tuple[list[tuple[float, bytes]], NDArray[np.bool_]]:
+        """Notifications ``(host receive time, bytes)`` of a chunk of whole packets that arrive, and
+        which samples (n,) arrived."""
         n = len(chunk)
+        arrived = np.ones(n, bool)
         if n % self.per_packet:
             raise ValueError(f"chunk of {n} samples is not whole packets of {self.per_packet}")
         out: list[tuple[float, bytes]] = []
         if n == 0:
-            return out
+            return out, arrived
         starts = np.arange(0, n, self.per_packet)
         ends = starts + self.per_packet - 1
         k = starts.size
@@ -88,7 +127,8 @@ class _Packetizer:
         host = np.maximum.accumulate(np.maximum(host, self.last_host))
         self.last_host = float(host[-1])
         s = self.node.settings
-        for a, h in zip(starts.tolist(), host.tolist(), strict=True):
+        lost = self.faults.lost(self.fault_rng, chunk.true_s[starts])
+        for a, h, gone in zip(starts.tolist(), host.tolist(), lost.tolist(), strict=True):
             flags = PacketFlags.NONE
             if chunk.first_index + a == 0:
                 flags |= PacketFlags.CLOCK_RESET
@@ -105,8 +145,21 @@ class _Packetizer:
                 s.gyro_range,
             )
             self.seq = (self.seq + 1) % SEQ_MODULUS
-            out.append((h, pkt.encode()))
-        return out
+            if gone:
+                arrived[a : a + self.per_packet] = False
+                self._lose(float(chunk.true_s[a]), float(chunk.true_s[a + self.per_packet - 1]))
+            else:
+                out.append((h, pkt.encode()))
+        return out, arrived
+
+    def _lose(self, first_s: float, last_s: float) -> None:
+        """Remember the samples from ``first_s`` to ``last_s`` (true s) as lost, joining neighbours."""
+        period = self.node.clock.period_s
+        if self.lost_spans and first_s - self.lost_spans[-1][1] < 1.5 * period:
+            a, _, k = self.lost_spans[-1]
+            self.lost_spans[-1] = (a, last_s, k + self.per_packet)
+        else:
+            self.lost_spans.append((first_s, last_s, self.per_packet))
 
 
 def _csv_rows(node: NodeStream, chunk: NodeChunk, to_clock: Callable[[FloatArray], FloatArray]) -> FloatArray:
@@ -121,9 +174,12 @@ def export_scenario(
     directory: str | Path,
     write_csv: bool = True,
     progress: Callable[[float], None] | None = None,
+    faults: LinkFaults | None = None,
 ) -> ExportSummary:
     """Generate ``stream`` to its scripted duration and write recording, CSV files and truth into
-    ``directory`` (created; existing output files are refused, not overwritten)."""
+    ``directory`` (created; existing output files are refused, not overwritten). With ``faults``,
+    lost packets are left out and the truth marks the back clip's missing stretches ``no_data``."""
+    link = faults or LinkFaults()
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
@@ -147,7 +203,10 @@ def export_scenario(
         "rotated_deg": stream.options.rotated_deg,
     }
     rng = np.random.default_rng(np.random.SeedSequence([stream.seed, 0x1A7E]))
-    packers = {role: _Packetizer(node, rng, SIM_EPOCH_UNIX) for role, node in stream.nodes.items()}
+    fault_rng = np.random.default_rng(np.random.SeedSequence([stream.seed, 0xFA17]))
+    packers = {
+        role: _Packetizer(node, rng, SIM_EPOCH_UNIX, link, fault_rng) for role, node in stream.nodes.items()
+    }
     csv_files: dict[Role, IO[str]] = {}
     counts = {role: 0 for role in stream.nodes}
     packets = {role: 0 for role in stream.nodes}
@@ -184,10 +243,10 @@ def export_scenario(
                     n -= n % packer.per_packet  # whole packets; the rest goes in the next chunk
                     chunk = node.next_chunk(n)
                     counts[role] += n
-                    for h, blob in packer.packets(chunk):
-                        batch.append((h, int(role), blob))
+                    sent, arrived = packer.packets(chunk)
+                    batch.extend((h, int(role), blob) for h, blob in sent)
                     if role in csv_files:
-                        rows = _csv_rows(node, chunk, to_back_clock)
+                        rows = _csv_rows(node, chunk, to_back_clock)[arrived]
                         np.savetxt(csv_files[role], rows, CSV_FORMAT)
                 batch.sort(key=lambda x: x[0])
                 for h, r, blob in batch:
@@ -200,7 +259,23 @@ def export_scenario(
         finally:
             for handle in csv_files.values():
                 handle.close()
-    truth = compute_truth(stream, until=duration)
+    back_lost = [(a, b + packers[Role.BACK].node.clock.period_s) for a, b, _ in packers[Role.BACK].lost_spans]
+    truth = compute_truth(stream, until=duration, no_data=back_lost)
+    truth.report["link"] = {
+        "drop_rate": link.drop_rate,
+        "outages": [list(o) for o in link.outages],
+        "lost": {
+            role.name.lower(): [
+                {
+                    "start": float(to_back_clock(np.array([a]))[0]),
+                    "end": float(to_back_clock(np.array([b]))[0]),
+                    "samples": k,
+                }
+                for a, b, k in packer.lost_spans
+            ]
+            for role, packer in packers.items()
+        },
+    }
     (out / "truth.json").write_text(json.dumps(truth.report, indent=1), encoding="utf-8")
     save_dense(truth.dense, out / "truth.npz")
     sizes = {p.name: p.stat().st_size for p in out.iterdir() if p.is_file()}

@@ -16,12 +16,14 @@ Angles (degrees, signs as :mod:`sensorbridge.conventions`)
     the clips are not worn (from the moment they lie on the desk until they are picked up).
 
 States (:class:`~sensorbridge.posture.PostureState`), by priority
-    ``not_worn`` (clips on a desk) > ``calibrating`` (from the start of the neutral hold to the end of
-    the nod) > ``moving`` (a scripted gross movement: reach, stand up, walk, sit down, chair turn,
-    from its first transition's start to its last one's end) > ``slouched`` (inside a slouch
-    episode) > ``upright``. During a stretch set the state is ``upright`` (holds are deliberate, and
-    a set is never part of a slouch episode). The simulator has no data gaps (``no_data`` comes from
-    link faults).
+    ``no_data`` (only when the simulator's export was asked to lose packets: the back clip's lost
+    samples, from the first to one period after the last) > ``not_worn`` (clips on a desk) >
+    ``calibrating`` (from the start of the neutral hold to the end of the nod) > ``moving`` (a
+    scripted gross movement: reach, stand up, walk, sit down, chair turn, taking the clips off or
+    putting them on, from its first transition's start to its last one's end) > ``slouched``
+    (inside a slouch episode) > ``upright``. During a stretch set the state is ``upright`` (holds
+    are deliberate, and a set is never part of a slouch episode). A slouch episode runs on across a
+    data gap shorter than the merge gap.
 
 Slouch episode
     A maximal run of time, outside the higher-priority states, where the true thoracic flexion is
@@ -153,10 +155,17 @@ def _dense(stream: WearerStream, hz: float, until: float) -> tuple[FloatArray, d
     return true_s, {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
 
 
-def compute_truth(stream: WearerStream, hz: float = TRUTH_HZ, until: float | None = None) -> Truth:
+def compute_truth(
+    stream: WearerStream,
+    hz: float = TRUTH_HZ,
+    until: float | None = None,
+    no_data: Sequence[tuple[float, float]] = (),
+) -> Truth:
     """The truth of ``stream``'s scenario from 0 to ``until`` true seconds (default: its duration).
 
-    Works for live-steered streams too (requests add to the same timeline)."""
+    ``no_data``: true-time ``(start, end)`` stretches where the back clip's samples never reached
+    the host (link faults); their state is ``no_data``. Works for live-steered streams too
+    (requests add to the same timeline)."""
     end = stream.duration_s if until is None else until
     back = stream.node(Role.BACK).clock
     scale = 1.0 + back.errors.clock_ppm * 1e-6
@@ -178,6 +187,9 @@ def compute_truth(stream: WearerStream, hz: float = TRUTH_HZ, until: float | Non
     code = {s: i for i, s in enumerate(STATE_CODES)}
     state = np.full(t.shape, code[PostureState.UPRIGHT], np.uint8)
     busy = np.zeros(t.shape, bool)
+    for start, stop in no_data:
+        busy |= (true_s >= start) & (true_s < stop)
+    state[busy] = code[PostureState.NO_DATA]
     for kind, st in (
         (LabelKind.NOT_WORN, PostureState.NOT_WORN),
         (LabelKind.CALIBRATING, PostureState.CALIBRATING),
