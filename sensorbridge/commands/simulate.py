@@ -115,7 +115,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(
         f"{args.scenario} seed {args.seed}: {summary.duration_s:.0f} s, "
         + ", ".join(
-            f"{role} {n} samples in {summary.packets[role]} packets" for role, n in summary.samples.items()
+            f"{role} {n} samples, {summary.packets[role]} packets delivered"
+            for role, n in summary.samples.items()
         )
         + f"; {summary.seconds:.1f} s wall ({total / summary.seconds:,.0f} samples/s)"
     )
