@@ -17,12 +17,14 @@
 #include <zephyr/logging/log.h>
 #include <zephyr/settings/settings.h>
 
+#include "battery.h"
 #include "gatt.h"
 #include "sb_clip.h"
 
 LOG_MODULE_REGISTER(sb_main, LOG_LEVEL_INF);
 
 #define TICK_MS 50
+#define BATTERY_EVERY_TICKS 1200 /* once a minute */
 #define CONTROL_QUEUE_DEPTH 4
 #define CLIP_STACK_SIZE 3072
 #define CLIP_PRIORITY 5
@@ -84,6 +86,13 @@ static void tick_handler(struct k_work *work)
         LOCKED(sb_clip_on_imu_interrupt(&clip));
     }
     LOCKED(sb_clip_tick(&clip));
+    static unsigned ticks;
+    if (ticks++ % BATTERY_EVERY_TICKS == 0u) {
+        int level = battery_update();
+        if (level < 0) {
+            LOG_WRN("battery not read (%d)", level);
+        }
+    }
     int err = k_work_reschedule_for_queue(&clip_queue, &tick_work, K_MSEC(TICK_MS));
     if (err < 0) {
         LOG_ERR("tick reschedule failed (%d)", err);
@@ -282,7 +291,7 @@ static void start_advertising(void)
     const char *name = clip.settings.role == SB_ROLE_HEAD ? "SB-Head" : "SB-Back";
     uint8_t manufacturer[2 + SB_MANUFACTURER_DATA_SIZE] = {TEST_COMPANY_ID & 0xFF, TEST_COMPANY_ID >> 8};
     size_t length = 0;
-    sb_manufacturer_data_t md = {.role = clip.settings.role, .battery_percent = 100,
+    sb_manufacturer_data_t md = {.role = clip.settings.role, .battery_percent = battery_level(),
                                  .state = (uint8_t)sb_power_get_state(&clip.power)};
     if (sb_manufacturer_data_encode(&md, &manufacturer[2], SB_MANUFACTURER_DATA_SIZE, &length) != SB_OK) {
         LOG_ERR("manufacturer data refused");
@@ -352,6 +361,10 @@ int main(void)
         LOG_ERR("IMU supply not enabled (%d)", err);
     }
     k_sleep(K_MSEC(5)); /* LSM6DS3TR-C boot time after power-up */
+    err = battery_init();
+    if (err < 0) {
+        LOG_WRN("battery measurement not set up (%d): the Battery Service stays at 100 %%", err);
+    }
 
     err = bt_enable(NULL);
     if (err < 0) {
