@@ -22,12 +22,14 @@ from bleak.backends.scanner import BaseBleakScanner
 
 from sensorbridge.ble.bonds import BondRegistry
 from sensorbridge.ble.errors import BleError, FirmwareMismatchError, LinkLostError, NotBondedError
-from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, NodeStream
+from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, LinkInfo, NodeStream, PacketTap
 from sensorbridge.ble.reconnect import CONNECT_TIMEOUT_S, SCAN_TIMEOUT_S, LinkInput, ReconnectMachine
 from sensorbridge.ble.scan import find_clip
 from sensorbridge.conventions import Role
 from sensorbridge.protocol import Command, Response
 from sensorbridge.source import LinkEvent, LinkState, SourceEvent
+
+LinkTap = Callable[[Role, str, LinkInfo], None]  # (node, clip address, what the link learned)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,13 @@ class BleSource:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         bonds: BondRegistry | None = None,
         scan_timeout_s: float = SCAN_TIMEOUT_S,
+        packet_tap: PacketTap | None = None,
+        link_tap: LinkTap | None = None,
     ) -> None:
+        """``packet_tap`` sees every stream notification as received (for recordings);
+        ``link_tap`` what each fresh link learned about its clip (address, status, firmware)."""
+        self._packet_tap = packet_tap
+        self._link_tap = link_tap
         roles = [t.role for t in targets]
         if not targets or len(set(roles)) != len(roles):
             raise BleError(f"need one target per node, got roles {[r.name for r in roles]}")
@@ -199,6 +207,7 @@ class BleSource:
                 self.bonds,
                 self._client_backend,
                 CONNECT_TIMEOUT_S,
+                self._packet_tap,
             )
             try:
                 async with self._connect_lock:
@@ -211,6 +220,8 @@ class BleSource:
                 continue
             node.link = link
             node.connections += 1
+            if self._link_tap is not None:
+                self._link_tap(node.target.role, device.address, info)
             if self._first_run and all(n.connections for n in self._nodes.values()):
                 self.bonds.allow_new = self._first_run = False
             node.battery = info.battery if info.battery is not None else node.battery

@@ -67,6 +67,7 @@ FIRMWARE_HINT: Final = (
 )
 
 Emit = Callable[[SourceEvent], None]
+PacketTap = Callable[[Role, float, bytes], None]  # (node, host receive time s, notification bytes)
 
 
 class _Kind(enum.Enum):
@@ -147,8 +148,10 @@ class ClipLink:
         bonds: BondRegistry,
         client_backend: type[BaseBleakClient] | None = None,
         connect_timeout: float = 20.0,
+        packet_tap: PacketTap | None = None,
     ) -> None:
         self.device = device
+        self._packet_tap = packet_tap
         self.address = device.address if isinstance(device, BLEDevice) else device
         self.stream = stream
         self._emit = emit
@@ -283,6 +286,8 @@ class ClipLink:
         if kind == _Kind.CONTROL:
             self._resolve(data)
             return
+        if self._packet_tap is not None:
+            self._packet_tap(self.stream.role, received, data)  # as received, before any check
         try:
             packet = SamplePacket.decode(data)
         except VersionError:

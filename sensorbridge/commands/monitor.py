@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
@@ -59,8 +60,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_source(args: argparse.Namespace, config: Config) -> tuple[Any, Callable[[float], Awaitable[Any]]]:
-    """The sample source the flags ask for, and how to wait a second of its time."""
+def build_source(
+    args: argparse.Namespace,
+    config: Config,
+    *,
+    packet_tap: Callable[[Role, float, bytes], None] | None = None,
+    link_tap: Callable[[Role, str, Any], None] | None = None,
+) -> tuple[Any, Callable[[float], Awaitable[Any]], Callable[[], float]]:
+    """The sample source the flags ask for, how to wait a second of its time, and its clock."""
     roles = [Role.BACK] if args.no_head else [Role.BACK, Role.HEAD]
     virtual = getattr(args, "virtual", None)
     if args.speed <= 0:
@@ -74,23 +81,33 @@ def build_source(args: argparse.Namespace, config: Config) -> tuple[Any, Callabl
         from sensorbridge.virtual.rig import VirtualSource
 
         specs = [ClipSpec(role, seed=args.seed + i) for i, role in enumerate(roles)]
-        source = VirtualSource(specs, scenario=virtual, seed=args.seed, speed=args.speed)
+        source = VirtualSource(
+            specs,
+            scenario=virtual,
+            seed=args.seed,
+            speed=args.speed,
+            packet_tap=packet_tap,
+            link_tap=link_tap,
+        )
 
         async def world_sleep(seconds: float) -> None:
             await source.started.wait()
             await source.air.clock.sleep(seconds)
 
-        return source, world_sleep
+        def world_now() -> float:
+            return source.air.clock.now() if source.started.is_set() else time.time()
+
+        return source, world_sleep, world_now
     if args.speed != 1.0:
         raise MonitorError("--speed only applies to --virtual clips", hint="real clips run in real time")
     from sensorbridge.ble.bonds import BondRegistry
     from sensorbridge.ble.client import BleSource, ClipTarget
 
-    targets = [
-        ClipTarget(role, args.device[i] if i < len(args.device) else None) for i, role in enumerate(roles)
-    ]
+    addresses = [*args.device, None, None]
+    targets = [ClipTarget(role, addresses[i]) for i, role in enumerate(roles)]
     bonds = BondRegistry(config.db_path.parent / "bonds.json")
-    return BleSource(targets, bonds=bonds), asyncio.sleep
+    ble = BleSource(targets, bonds=bonds, packet_tap=packet_tap, link_tap=link_tap)
+    return ble, asyncio.sleep, time.time
 
 
 def _fmt(value: float | None, unit: str = "°") -> str:
@@ -183,7 +200,9 @@ async def monitor(
     try:
         while not run.done() and (duration is None or elapsed < duration):
             step = 1.0 if duration is None else min(1.0, duration - elapsed)
-            await asyncio.wait([run, asyncio.ensure_future(sleep(step))], return_when=asyncio.FIRST_COMPLETED)
+            tick = asyncio.ensure_future(sleep(step))
+            await asyncio.wait([run, tick], return_when=asyncio.FIRST_COMPLETED)
+            tick.cancel()
             elapsed += step
             snap = engine.latest
             line = json.dumps(snapshot_record(snap, elapsed)) if as_json else snapshot_line(snap, elapsed)
@@ -195,7 +214,7 @@ async def monitor(
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    source, sleep = build_source(args, config)
+    source, sleep, _clock = build_source(args, config)
     snap = asyncio.run(
         monitor(
             source,

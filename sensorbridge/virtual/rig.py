@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 from sensorbridge.ble.bonds import BondRegistry
-from sensorbridge.ble.client import BleSource, ClipTarget
+from sensorbridge.ble.client import BleSource, ClipTarget, LinkTap
+from sensorbridge.ble.link import PacketTap
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
 from sensorbridge.protocol import Command, Response
@@ -39,6 +40,8 @@ class VirtualSource:
         speed: float = 1.0,
         bonds: BondRegistry | None = None,
         scan_timeout_s: float = 5.0,
+        packet_tap: PacketTap | None = None,
+        link_tap: LinkTap | None = None,
     ) -> None:
         if not specs:
             raise SensorbridgeError("a virtual source needs at least one clip")
@@ -55,6 +58,8 @@ class VirtualSource:
         self.speed = speed
         self.bonds = bonds
         self.scan_timeout_s = scan_timeout_s
+        self.packet_tap = packet_tap
+        self.link_tap = link_tap
         self._air: VirtualAir | None = None
         self._ble: BleSource | None = None
         self.clips: dict[Role, VirtualClip] = {}
@@ -95,6 +100,8 @@ class VirtualSource:
             sleep=air.clock.sleep,
             bonds=self.bonds,
             scan_timeout_s=self.scan_timeout_s,
+            packet_tap=self.packet_tap,
+            link_tap=self.link_tap,
         )
         await self._ble.__aenter__()
         self.started.set()
