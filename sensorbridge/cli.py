@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import": "import_",
     "monitor": "monitor",
+    "record": "record",
+    "scan": "scan",
     "simulate": "simulate",
     "analyze": "analyze",
 }
