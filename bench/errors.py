@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sensorbridge.errors import SensorbridgeError
+
+if TYPE_CHECKING:
+    from bench.report import Figure
 
 
 class BenchError(SensorbridgeError):
@@ -11,6 +16,14 @@ class BenchError(SensorbridgeError):
 
 class BroadMissingError(BenchError):
     """The BROAD folder given with ``--broad`` is missing or holds no trial."""
+
+
+class PartialFailureError(BenchError):
+    """Some measurements of a section failed; ``figures`` holds what the others measured."""
+
+    def __init__(self, message: str, figures: list[Figure]) -> None:
+        super().__init__(message)
+        self.figures = figures
 
 
 class Unavailable(Exception):  # noqa: N818 - a state, not a fault: the part has not landed yet

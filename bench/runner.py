@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Sequence
 
 from bench.context import Context, Section
-from bench.errors import Unavailable
+from bench.errors import PartialFailureError, Unavailable
 from bench.report import SectionResult, Status
 
 
@@ -17,6 +17,16 @@ def run_section(section: Section, ctx: Context) -> SectionResult:
     start = time.perf_counter()
     try:
         figures = section.run(ctx)
+    except PartialFailureError as e:
+        traceback.print_exc(file=sys.stderr)
+        return SectionResult(
+            section.key,
+            section.title,
+            Status.FAILED,
+            tuple(e.figures),
+            reason=e.describe(),
+            seconds=time.perf_counter() - start,
+        )
     except Unavailable as e:
         return SectionResult(
             section.key,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.context import Context, Section
-from bench.errors import BenchError, Unavailable
+from bench.errors import BenchError, PartialFailureError, Unavailable
 from bench.report import Figure, SectionResult, Status, format_value, markdown_table, results_json
 from bench.runner import exit_code, run_section
 
@@ -124,3 +124,17 @@ def test_a_failing_section_is_reported_and_sets_the_exit_code(
     assert fine.status is Status.OK
     assert exit_code([missing, fine]) == 0
     assert exit_code([missing, fine, failed]) == 1
+
+
+def _partly(ctx: Context) -> list[Figure]:
+    raise PartialFailureError("imufusion: ValueError: NaN", [Figure("VQF", 0.5, "°")])
+
+
+def test_a_partly_failed_section_keeps_the_figures_it_has(tmp_path: Path) -> None:
+    res = run_section(Section("o", "Orientation", _partly), _ctx(tmp_path))
+    assert res.status is Status.FAILED
+    assert [f.name for f in res.figures] == ["VQF"]
+    assert exit_code([res]) == 1
+    lines = markdown_table([res]).splitlines()
+    assert lines[2] == "| Orientation | (section) | failed | imufusion: ValueError: NaN |"
+    assert lines[3] == "| Orientation | VQF | 0.5 ° |  |"
