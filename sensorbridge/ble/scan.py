@@ -91,7 +91,9 @@ async def find_clip(
         info = parse_advert(device, adv)
         seen[device.address] = info
         if address is not None:
-            return device.address.upper() == address.upper()
+            # Wait for the scan response too: it carries the protocol version, role and battery.
+            heard = info.role is not None or info.problem is not None
+            return heard and device.address.upper() == address.upper()
         return info.role == role
 
     try:

@@ -1,0 +1,79 @@
+"""Scanning: clips found by the full service UUID, role and battery from the scan response; a clip
+with other firmware is named with its problem; the scan command prints them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
+
+from sensorbridge.ble.scan import ClipAdvert, find_clip, parse_advert, scan_clips
+from sensorbridge.cli import main
+from sensorbridge.conventions import Role
+from sensorbridge.protocol import SERVICE_UUID, TEST_COMPANY_ID, ClipState
+from sensorbridge.virtual.air import VirtualAir
+from sensorbridge.virtual.backend import bleak_backends
+from sensorbridge.virtual.clip import VirtualClip
+
+
+def _adv(manufacturer: bytes | None) -> AdvertisementData:
+    return AdvertisementData(
+        local_name="SB-Head",
+        manufacturer_data={} if manufacturer is None else {TEST_COMPANY_ID: manufacturer},
+        service_data={},
+        service_uuids=[SERVICE_UUID],
+        tx_power=None,
+        rssi=-70,
+        platform_data=(),
+    )
+
+
+def test_parse_advert() -> None:
+    device = BLEDevice("C2:00:00:00:00:09", None, None)
+    assert parse_advert(device, _adv(bytes([1, 1, 64, 1]))) == ClipAdvert(
+        "C2:00:00:00:00:09", "SB-Head", -70, Role.HEAD, 64, ClipState.STREAMING
+    )
+    assert parse_advert(device, _adv(None)).role is None
+    newer = parse_advert(device, _adv(bytes([2, 1, 64, 1])))
+    assert newer.role == Role.HEAD
+    assert newer.problem is not None
+    assert "protocol version 2" in newer.problem
+    broken = parse_advert(device, _adv(bytes([1, 1, 101, 1])))
+    assert broken.battery is None
+    assert broken.problem is not None
+
+
+async def test_scan_and_find_two_virtual_clips() -> None:
+    air = VirtualAir(speed=4.0)
+    back = VirtualClip(air, Role.BACK, seed=1, rssi_dbm=-48, battery=55)
+    head = VirtualClip(air, Role.HEAD, seed=2, rssi_dbm=-71)
+    for clip in (back, head):
+        await clip.start()
+    try:
+        scanner, _client = bleak_backends(air)
+        clips = await scan_clips(0.3, scanner)
+        assert [(c.address, c.role, c.battery, c.rssi) for c in clips] == [
+            (back.address, Role.BACK, 55, -48),
+            (head.address, Role.HEAD, 87, -71),
+        ]
+        found = await find_clip(Role.HEAD, None, 2.0, scanner)
+        assert found is not None
+        assert found[0].address == head.address
+        by_address = await find_clip(Role.HEAD, back.address, 2.0, scanner)
+        assert by_address is not None
+        assert by_address[1].role == Role.BACK
+        assert await find_clip(Role.HEAD, "C9:99:99:99:99:99", 0.3, scanner) is None
+    finally:
+        for clip in (back, head):
+            await clip.stop()
+
+
+def test_scan_command_virtual_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--virtual", "--seconds", "0.3", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["name"], r["role"], r["battery"]) for r in rows] == [
+        ("SB-Back", "back", 87),
+        ("SB-Head", "head", 87),
+    ]
