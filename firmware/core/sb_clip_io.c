@@ -1,7 +1,5 @@
 /* The data path of the clip: the IMU set up for each state, FIFO reads into the batcher (streaming) or
  * the watcher (standalone), and the packet ring drained into notifications. */
-#include <string.h>
-
 #include "sb_clip.h"
 #include "sb_clip_internal.h"
 
