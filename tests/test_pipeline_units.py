@@ -203,26 +203,33 @@ def test_drift_tracker_is_capped() -> None:
 # -- neck heading loop ------------------------------------------------------------------------
 
 
-def _track(yaw_angle: np.ndarray) -> np.ndarray:
+def _track(yaw_angle: np.ndarray, moving: np.ndarray | None = None) -> np.ndarray:
     n = yaw_angle.shape[0]
     ident = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
     z = np.zeros(n)
     yaw = np.stack([np.cos(yaw_angle / 2), z, z, np.sin(yaw_angle / 2)], axis=1)
-    tr = HeadingTracker(480.0, 0.1)
+    mv = np.zeros(n, bool) if moving is None else moving
+    tr = HeadingTracker(600.0, 0.1)
     return np.concatenate([
-        tr.track(ident[i : i + 500], yaw[i : i + 500], np.ones(500, bool), np.zeros(500, bool))
+        tr.track(ident[i : i + 500], yaw[i : i + 500], ~mv[i : i + 500], np.zeros(500, bool), mv[i : i + 500])
         for i in range(0, n, 500)
     ])  # fmt: skip
 
 
-def test_heading_loop_removes_a_steady_drift_and_barely_follows_a_glance() -> None:
-    t = np.arange(20000) / 10.0  # 2000 s of ticks
-    drift = np.radians(0.02) * t  # 1.2°/min between the two filters' headings
+def test_heading_loop_removes_offsets_slowly_and_steps_across_trunk_movements() -> None:
+    t = np.arange(30000) / 10.0  # 3000 s of ticks
+    offset = np.where(t > 100, np.radians(5.0), 0.0)  # the filters' headings part by 5° at 100 s
+    residual = np.degrees(_track(offset) + offset)
+    assert abs(residual[-1]) < 0.05  # gone after 5 τ
+    assert 1.75 < abs(residual[np.searchsorted(t, 700.0)]) < 1.95  # e^-1 of it after one τ
     glance = np.where((t > 1000) & (t < 1020), np.radians(10.0), 0.0)
-    plain = np.degrees(_track(drift) + drift)
-    assert abs(plain[-1]) < 1.0  # 40° of steady drift tracked (a first-order loop would lag 9.6°)
-    with_glance = np.degrees(_track(drift + glance) + drift)
-    assert np.max(np.abs(with_glance - plain)) < 1.0  # a 20 s glance of 10°: about 2·20/480 of it
+    moved = np.degrees(_track(glance))
+    assert np.max(np.abs(moved)) < 0.4  # a 20 s glance of 10° moves it by about 20/600 of itself
+    # A chair turn steps the relative heading by 2° (scale errors): held across the movement.
+    moving = (t > 500) & (t < 502)
+    step = np.where(t > 501, np.radians(2.0), 0.0)
+    after = np.degrees(_track(step, moving) + step)
+    assert np.max(np.abs(after[t > 503])) < 1e-9
 
 
 # -- stretches --------------------------------------------------------------------------------

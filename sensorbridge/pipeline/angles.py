@@ -8,10 +8,11 @@ Neck: the head segment relative to the thorax segment, ``q_rel = q_thorax* ⊗ R
 drifting heading, so their relative heading ``δ`` is estimated explicitly: it starts at the value that
 makes the neck's axial rotation zero at the first tick with both clips, is pulled toward that value
 quickly (``calibration_tau_s``) during the calibration window, where the wearer faces forward by
-definition, and afterwards, only while both clips are still, by a slow second-order loop
-(``heading_tau_s``, eight minutes) that follows a steady drift without lag. The drift of the two
-filters' headings (about a degree per minute on the simulator, from gyroscope bias estimates
-disturbed by sway) is removed; a head held turned for many minutes is slowly absorbed.
+definition, across trunk movements it holds the neck's rotation (the two gyroscopes' scale errors step the
+relative heading during a chair turn or a walk), and otherwise, only while both clips are still, a
+slow first-order loop (``heading_tau_s``, ten minutes) pulls it toward zero. The drift of the two
+filters' headings (up to a few degrees over minutes on the simulator, from gyroscope bias estimates
+disturbed by sway) is bounded; a head held turned for many minutes is slowly absorbed.
 ``HeadingTracker.max_correction`` measures the correction.
 """
 
@@ -61,47 +62,57 @@ def relative_angles(
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
-    A second-order (type 2), critically damped tracking loop on the still ticks (ω = 1 / ``tau_s``):
-    it follows a steadily drifting heading without lag, while a glance held for ``t`` ≪ τ seconds
-    moves it by about ``2t / τ`` of the glance (8 % for 20 s at τ = 480 s), undone after the glance.
+    Three rules, per tick with both clips: during the calibration window pull fast (``calibration_tau_s``)
+    toward zero neck rotation; across a trunk movement (a chair turn, a walk, a reach) hold the neck's
+    rotation at its value before the movement, because the two gyroscopes' scale errors step the
+    relative heading by up to a degree or two per turn; otherwise, while both clips are still, pull
+    toward zero with a slow first-order loop (``tau_s``: a 20 s glance moves it by 20/τ of itself).
     """
 
     def __init__(self, tau_s: float, tick_s: float, calibration_tau_s: float = 2.0) -> None:
-        self.tick_s = tick_s
-        self.wn = 1.0 / tau_s
+        self.alpha = min(1.0, tick_s / tau_s)
         self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
     def reset(self) -> None:
         self.delta: float | None = None
-        self.rate = 0.0  # rad/s, the estimated drift rate of the relative heading
         self._origin: float | None = None
+        self._held: float | None = None  # the neck rotation when the trunk started moving
 
     def track(
-        self, q_thorax: FloatArray, q_head: FloatArray, still: np.ndarray, calibrating: np.ndarray
+        self,
+        q_thorax: FloatArray,
+        q_head: FloatArray,
+        still: np.ndarray,
+        calibrating: np.ndarray,
+        trunk_moving: np.ndarray | None = None,
     ) -> FloatArray:
-        """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still``, ``calibrating`` (N,) bool."""
+        """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still``, ``calibrating`` and
+        ``trunk_moving`` (N,) bool."""
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(q_thorax.shape[0]))
         target = (-rot0).tolist()
-        out = np.empty(len(target))
-        delta, rate = self.delta, self.rate
-        dt, k1, k2, alpha_cal = self.tick_s, 2.0 * self.wn, self.wn * self.wn, self.alpha_cal
-        for i, (tg, st, cal) in enumerate(zip(target, still.tolist(), calibrating.tolist(), strict=True)):
+        n = len(target)
+        out = np.empty(n)
+        moving = (np.zeros(n, bool) if trunk_moving is None else trunk_moving).tolist()
+        delta, held, alpha, alpha_cal = self.delta, self._held, self.alpha, self.alpha_cal
+        for i, (tg, st, cal, mv) in enumerate(
+            zip(target, still.tolist(), calibrating.tolist(), moving, strict=True)
+        ):
             if delta is None:
                 delta = self._origin = tg
             else:
-                delta += rate * dt
-                if st:
-                    err = (tg - delta + math.pi) % (2 * math.pi) - math.pi
-                    if cal:
-                        delta += alpha_cal * err
-                    else:
-                        delta += k1 * err * dt
-                        rate += k2 * err * dt
+                err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
+                if mv and not cal:
+                    if held is None:
+                        held = -err
+                elif held is not None:
+                    delta, held = tg + held, None
+                elif st:
+                    delta += (alpha_cal if cal else alpha) * err
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta, self.rate = delta, rate
+        self.delta, self._held = delta, held
         return out

@@ -194,7 +194,8 @@ class Engine:
                 qh = segment_quat(h.quat[ih], self.calibrations[Role.HEAD].matrix)
                 still_lim = np.radians(self.settings.neck.heading_still_gyro_dps)
                 still = (b.gyro_max[ib] < still_lim) & (h.gyro_max[ih] < still_lim)
-                delta = self.heading.track(qt, qh, still, calibrating[both - k0])
+                trunk = b.gyro_max[ib] > np.radians(self.settings.neck.trunk_moving_dps)
+                delta = self.heading.track(qt, qh, still, calibrating[both - k0], trunk)
                 a, c, r = relative_angles(qt, qh, delta)
                 j = both - k0
                 nflex[j], nlat[j], nrot[j] = np.degrees(a), np.degrees(c), np.degrees(r)

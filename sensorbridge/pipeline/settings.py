@@ -70,8 +70,12 @@ class SlouchSettings:
 class NeckSettings:
     """The relative heading of two independent 6-axis filters drifts; it is pulled toward zero slowly."""
 
-    heading_tau_s: float = 480.0  # the tracking loop's time constant (1/ω), only while both clips are still
+    heading_tau_s: float = 600.0  # time constant of the pull toward zero rotation, only while both are still
     heading_still_gyro_dps: float = 10.0
+    trunk_moving_dps: float = 20.0  # the neck's rotation is held across trunk movements faster than this
+    heading_gate_deg: float = (
+        1000.0  # only rotations within this of the estimate pull it (glances are larger)
+    )
 
 
 @dataclass(frozen=True)
