@@ -718,7 +718,10 @@ class Response:
             return head
         if self.value is None:
             raise FieldError(f"a response to {Opcode(self.opcode).name} needs a value")
-        return head + layout.pack(self.value)
+        try:
+            return head + layout.pack(self.value)
+        except struct.error as e:
+            raise FieldError(f"{Opcode(self.opcode).name} response value {self.value} does not fit") from e
 
     @classmethod
     def decode(cls, data: bytes) -> Response:

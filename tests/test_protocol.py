@@ -326,3 +326,5 @@ def test_refuses_values_out_of_range_when_encoding() -> None:
         p.LogRecord(0, 40, 21)
     with pytest.raises(p.FieldError):
         p.StartStream().encode(256)
+    with pytest.raises(p.FieldError, match="does not fit"):
+        p.Response(p.Opcode.LOG_SELECT, 1, p.Result.OK, 0x10000).encode()
