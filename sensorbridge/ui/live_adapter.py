@@ -214,9 +214,9 @@ class LiveDashboardEngine:
             window.append((node.last_t, node.samples))
         while len(window) > 2 and window[-1][0] - window[0][0] > RATE_WINDOW_S:
             window.popleft()
-        rate = None
+        rate: float | None = None
         if len(window) >= 2 and window[-1][0] > window[0][0] and node.state is LinkState.STREAMING:
-            rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
+            rate = round((window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]))  # whole Hz
         return LinkView(
             role, node.state, node.message, node.battery, node.rssi, rate, node.samples_lost, node.address
         )

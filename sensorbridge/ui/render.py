@@ -79,12 +79,12 @@ def gauge(value: float | None, limit: float, *, span: float | None = None, width
     magnitude = abs(value)
     style = "red" if magnitude > limit else ("yellow" if magnitude > 0.75 * limit else "green")
     n = min(half, round(half * magnitude / span))
-    filled = set(range(half + 1, half + 1 + n)) if value > 0 else set(range(half - n, half))
-    for i, ch in enumerate(cells):
-        if i in filled:
-            text.append("█", style=style)
-        else:
-            text.append("·" if ch == " " else ch, style="bright_black")
+    lo, hi = (half + 1, half + 1 + n) if value > 0 else (half - n, half)
+    track = "".join("·" if ch == " " else ch for ch in cells)
+    # Three runs, not one span per cell: a frame renders runs, and runs are what cost.
+    text.append(track[:lo], style="bright_black")
+    text.append("█" * (hi - lo), style=style)
+    text.append(track[hi:], style="bright_black")
     return text
 
 

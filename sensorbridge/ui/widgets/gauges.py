@@ -23,7 +23,7 @@ class AngleGauges(Widget):
     """Degrees from neutral, signed (flexion +forward, side bend +right, rotation +left)."""
 
     DEFAULT_CSS = """
-    AngleGauges { height: auto; min-height: 7; border: round $primary-muted; padding: 0 1; }
+    AngleGauges { height: 7; border: round $primary-muted; padding: 0 1; }
     """
     BORDER_TITLE = "Angles from your neutral"
 

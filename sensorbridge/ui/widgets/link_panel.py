@@ -35,8 +35,11 @@ class LinkPanel(Widget):
 
     def show(self, links: tuple[LinkView, ...]) -> None:
         if links != self.links:
+            # A new layout only when the number of lines changes: layout is the costly part of a frame.
+            rows = [(link.role, bool(link.message)) for link in links]
+            relayout = rows != [(link.role, bool(link.message)) for link in self.links]
             self.links = links
-            self.refresh(layout=True)
+            self.refresh(layout=relayout)
 
     def render(self) -> RenderableType:
         table = Table.grid(padding=(0, 1))
