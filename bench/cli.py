@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.broad import find_trials
 from bench.context import Context
 from bench.errors import BenchError
-from bench.machine import machine_info, versions
+from bench.machine import load_average, machine_info, versions
 from bench.report import markdown_table, results_json
 from bench.runner import exit_code, run_all
 from bench.sections import SECTIONS
@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Context(args.broad.resolve(), args.quick, Path(scratch), REPO)
         results = run_all(sections, ctx)
     doc["seconds"] = round(time.perf_counter() - t0, 1)
+    doc["load_average_at_end"] = load_average()
     doc["sections"] = results_json(results)
     print(markdown_table(results))
     try:

@@ -37,16 +37,20 @@ def _git_commit(root: Path) -> str | None:
     return out.stdout.strip() or None
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: other work on the machine slows every timing."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def machine_info(root: Path) -> dict[str, Any]:
     """CPU, core count, load, OS, Python and the git commit the run measured."""
-    try:
-        load: list[float] | None = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        load = None
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
-        "load_average_at_start": load,
+        "load_average_at_start": load_average(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "git_commit": _git_commit(root),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bench.errors import BenchError
-from bench.isolate import run_isolated
+from bench.isolate import ChildResult, run_isolated
 from bench.machine import versions
+from bench.sections.batch import fastest
 
 
 def test_a_module_level_function_runs_in_a_child_and_reports_its_memory() -> None:
@@ -26,3 +27,10 @@ def test_only_module_level_functions_can_run_in_a_child() -> None:
 
     with pytest.raises(BenchError, match="not a module-level function"):
         run_isolated(local, 10)
+
+
+def test_the_fastest_run_is_the_one_with_the_shortest_timed_part() -> None:
+    runs = [ChildResult({"seconds": s}, 100, 200 + i) for i, s in enumerate([3.0, 1.5, 2.0])]
+    assert fastest(runs).peak_rss_kib == 201
+    with pytest.raises(ValueError, match="no run"):
+        fastest([])
