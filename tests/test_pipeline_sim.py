@@ -60,7 +60,8 @@ def rmse(tl: Timeline, truth: Truth, column: str) -> float:
     est = np.interp(d.t, tl.t, getattr(tl, column))
     tru = getattr(d, column)
     states = np.array([s.value for s in d.states()])
-    ok = ~np.isin(states, ["calibrating", "not_worn"]) & np.isfinite(tru) & (d.t > tl.t[0]) & (d.t < tl.t[-1])
+    ok = ~np.isin(states, ["calibrating", "not_worn"]) & np.isfinite(tru) & np.isfinite(est)
+    ok &= (d.t > tl.t[0]) & (d.t < tl.t[-1])
     return float(np.sqrt(np.mean((est[ok] - tru[ok]) ** 2)))
 
 
