@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 head=head, slouch_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s
             )
         else:
-            source, _sleep = build_source(source_args, config)
+            source = build_source(source_args, config)[0]  # (source, sleep, clock): the source is ours
             slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
             pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
             delivery = ",".join(
