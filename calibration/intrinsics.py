@@ -82,3 +82,42 @@ def fit_accelerometer(means: FloatArray, g: float = STANDARD_GRAVITY) -> AccelFi
     sol = least_squares(residual, np.concatenate([np.zeros(3), np.ones(3)]))
     res = residual(sol.x)
     return AccelFit(sol.x[:3].copy(), sol.x[3:].copy(), float(np.sqrt(np.mean(res**2))))
+
+
+def still_positions(
+    acc: FloatArray, gyr: FloatArray, fs: float, min_s: float = 2.0, min_separation_deg: float = 30.0
+) -> FloatArray:
+    """Mean accelerometer readings (K, 3) m/s² of the distinct still positions in a recording.
+
+    A position is a still run (see :func:`still_mask`) lasting at least ``min_s``; runs pointing within
+    ``min_separation_deg`` of an earlier position are merged into it (a sample-weighted mean).
+    """
+    if acc.shape != gyr.shape or acc.ndim != 2 or acc.shape[1] != 3:
+        raise ValueError(f"acc and gyr must both be (N, 3), got {acc.shape} and {gyr.shape}")
+    still = still_mask(gyr, fs, max_rate=0.03)
+    padded = np.concatenate([[False], still, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    sums: list[FloatArray] = []
+    counts: list[int] = []
+    cos_min = np.cos(np.radians(min_separation_deg))
+    for s, e in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if e - s < min_s * fs:
+            continue
+        mean = acc[s:e].mean(axis=0)
+        for k, total in enumerate(sums):
+            ref = total / counts[k]
+            if np.dot(ref, mean) / (np.linalg.norm(ref) * np.linalg.norm(mean)) > cos_min:
+                sums[k] = total + mean * (e - s)
+                counts[k] += e - s
+                break
+        else:
+            sums.append(mean * (e - s))
+            counts.append(e - s)
+    return np.array([total / c for total, c in zip(sums, counts, strict=True)]).reshape(-1, 3)
+
+
+def calibrate_accelerometer(acc: FloatArray, gyr: FloatArray, fs: float) -> AccelFit:
+    """The bench procedure: rest the clip on each of its faces for a few seconds while recording;
+    the still positions found in ``acc``/``gyr`` (N, 3) at ``fs`` Hz are fitted
+    (:func:`fit_accelerometer`); store it as the clip's :class:`~calibration.model.SensorIntrinsics`."""
+    return fit_accelerometer(still_positions(acc, gyr, fs))

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from calibration.errors import CalibrationError, CalibrationFormatError, RejectReason
-from calibration.intrinsics import fit_accelerometer, gyro_bias_from_still, still_mask
+from calibration.intrinsics import (
+    calibrate_accelerometer,
+    fit_accelerometer,
+    gyro_bias_from_still,
+    still_mask,
+    still_positions,
+)
 from calibration.model import CALIBRATION_VERSION, ClipCalibration, SensorIntrinsics, nominal_mounting
 from calibration.mounting import mounting_from_bend
 from calibration.neutral import measure_neutral
@@ -186,3 +192,22 @@ def test_bad_stored_calibrations_are_refused(mutate: object) -> None:
         ClipCalibration.from_dict(d)
     with pytest.raises(CalibrationFormatError):
         ClipCalibration.from_json("[1, 2]")
+
+
+def test_bench_procedure_finds_the_six_faces_in_a_recording() -> None:
+    rng = np.random.default_rng(11)
+    offset, scale = np.array([0.05, -0.1, 0.15]), np.array([0.99, 1.01, 1.0])
+    faces = np.vstack([np.eye(3), -np.eye(3)])
+    acc_parts, gyr_parts = [], []
+    for face in faces:
+        n = int(4 * FS)
+        acc_parts.append(STANDARD_GRAVITY * face / scale + offset + rng.normal(0, 0.01, (n, 3)))
+        gyr_parts.append(rng.normal(0, 0.002, (n, 3)))
+        # turning it over: a second of motion between faces
+        acc_parts.append(rng.normal(0, 3.0, (int(FS), 3)))
+        gyr_parts.append(rng.normal(0, 1.0, (int(FS), 3)))
+    acc, gyr = np.vstack(acc_parts), np.vstack(gyr_parts)
+    assert still_positions(acc, gyr, FS).shape == (6, 3)
+    fit = calibrate_accelerometer(acc, gyr, FS)
+    np.testing.assert_allclose(fit.offset, offset, atol=0.01)
+    np.testing.assert_allclose(fit.scale, scale, atol=0.002)
