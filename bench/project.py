@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ def analyze_recording(folder: str) -> dict[str, Any]:
     warm = time.perf_counter()
     analyze(*_still_pair(WARM_UP_S))  # lazy imports and first-call costs are one-off, not per sample
     warm_seconds = time.perf_counter() - warm
+    rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux: imports and warm-up
     args = argparse.Namespace(recording=Path(folder) / RECORDING_NAME, back=None, head=None)
     start = time.perf_counter()
     back, head, _ = load_inputs(args)
@@ -131,5 +133,6 @@ def analyze_recording(folder: str) -> dict[str, Any]:
         "read_decode_seconds": loaded - start,
         "analyze_seconds": time.perf_counter() - loaded,
         "warm_up_seconds": warm_seconds,
+        "rss_ready_kib": rss_ready,
         "summary": dataclasses.asdict(analysis.summary),
     }

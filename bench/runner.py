@@ -7,6 +7,7 @@ import time
 import traceback
 from collections.abc import Sequence
 
+from bench.attempts import describe
 from bench.context import Context, Section
 from bench.errors import PartialFailureError, Unavailable
 from bench.report import SectionResult, Status
@@ -17,8 +18,7 @@ def run_section(section: Section, ctx: Context) -> SectionResult:
     start = time.perf_counter()
     try:
         figures = section.run(ctx)
-    except PartialFailureError as e:
-        traceback.print_exc(file=sys.stderr)
+    except PartialFailureError as e:  # each failed part printed its own traceback already
         return SectionResult(
             section.key,
             section.title,
@@ -37,10 +37,8 @@ def run_section(section: Section, ctx: Context) -> SectionResult:
         )
     except Exception as e:  # one section's failure is reported; the other sections still run
         traceback.print_exc(file=sys.stderr)
-        describe = getattr(e, "describe", None)
-        reason = describe() if callable(describe) else f"{type(e).__name__}: {e}"
         return SectionResult(
-            section.key, section.title, Status.FAILED, reason=str(reason), seconds=time.perf_counter() - start
+            section.key, section.title, Status.FAILED, reason=describe(e), seconds=time.perf_counter() - start
         )
     return SectionResult(
         section.key, section.title, Status.OK, tuple(figures), seconds=time.perf_counter() - start

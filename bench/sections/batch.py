@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import batch_tasks, project
+from bench.attempts import Attempts
 from bench.context import Context, Section
-from bench.isolate import ChildResult, run_isolated
+from bench.isolate import ChildResult, Task, run_isolated
 from bench.metrics import rate
 from bench.report import Figure
 
@@ -47,94 +49,131 @@ def fastest(runs: list[ChildResult]) -> ChildResult:
 
 
 def _above_baseline(res: ChildResult) -> float:
-    return max(res.peak_rss_kib - res.baseline_rss_kib, 0) * 1024.0
+    """Bytes the day itself added to the peak: peak RSS less the RSS once imports and warm-up were done."""
+    ready = int(res.result.get("rss_ready_kib", res.baseline_rss_kib))
+    return max(res.peak_rss_kib - ready, 0) * 1024.0
+
+
+def _runs(attempts: Attempts, what: str, task: Task, timeout_s: float, path: Path) -> list[ChildResult]:
+    res = attempts.run(what, run_isolated, task, timeout_s, path=str(path))
+    return [res] if res is not None else []
+
+
+def _project(res: ChildResult, samples: int, day_note: str) -> list[Figure]:
+    r = res.result
+    return [
+        Figure(
+            "sensorbridge analyze: throughput",
+            rate(samples, r["seconds"]),
+            "samples/s",
+            "read, decode, orientation, angles, states, episodes, summary; imports and a 30 s warm-up "
+            f"excluded; fastest of {REPEATS} runs interleaved with VQF's",
+            details=r,
+        ),
+        Figure(
+            "sensorbridge analyze: wall time",
+            r["seconds"],
+            "s",
+            f"{day_note}; of which reading and decoding the file {r['read_decode_seconds']:.2f} s, "
+            f"analyze() {r['analyze_seconds']:.2f} s",
+        ),
+        Figure("sensorbridge analyze: peak RSS", res.peak_rss_kib * 1024.0, "B", "whole child process"),
+    ]
+
+
+def _vqf(res: ChildResult, day_note: str) -> list[Figure]:
+    r = res.result
+    return [
+        Figure(
+            "VQF batch alone (floor): throughput",
+            rate(int(r["samples"]), r["seconds"]),
+            "samples/s",
+            f"updateBatch per node, arrays in memory; fastest of {REPEATS} runs",
+        ),
+        Figure("VQF batch alone: wall time", r["seconds"], "s", day_note),
+        Figure("VQF batch alone: peak RSS", res.peak_rss_kib * 1024.0, "B", "whole day's arrays in memory"),
+    ]
+
+
+def _loop(res: ChildResult, samples: int, hours: float) -> list[Figure]:
+    timed = int(res.result["samples"])
+    loop_rate = rate(timed, res.result["seconds"])
+    return [
+        Figure(
+            "ahrs Madgwick Python loop: throughput", loop_rate, "samples/s", f"timed over {timed} samples"
+        ),
+        Figure(
+            "ahrs Madgwick Python loop: wall time (extrapolated)",
+            samples / loop_rate,
+            "s",
+            f"extrapolated from a {timed}-sample slice to the {hours:g} h day",
+        ),
+    ]
+
+
+_MEMORY_NOTE = "peak RSS less the RSS after imports and the warm-up: what reading and analysing the day added"
+
+
+def _memory(long: ChildResult, short: ChildResult, plan: Plan) -> list[Figure]:
+    grow_long, grow_short = _above_baseline(long), _above_baseline(short)
+    return [
+        Figure(
+            f"analysis memory for the day: {plan.short_h:g} h",
+            grow_short,
+            "B",
+            _MEMORY_NOTE,
+        ),
+        Figure(f"analysis memory for the day: {plan.long_h:g} h", grow_long, "B", _MEMORY_NOTE),
+        Figure(
+            "memory growth long / short day",
+            grow_long / grow_short if grow_short > 0 else 1.0,
+            "",
+            f"{plan.long_h / plan.short_h:g}x the samples; flat memory means a ratio near 1",
+        ),
+    ]
 
 
 def run(ctx: Context) -> list[Figure]:
     project.require_day_tools()  # Unavailable, with the reason, until the simulator and analysis land
     plan = QUICK if ctx.quick else FULL
     long_path, short_path = ctx.scratch / "day_long", ctx.scratch / "day_short"
-    _log(f"simulating a {plan.long_h} h day")
+    _log(f"simulating a {plan.long_h:g} h day")
     day = run_isolated(batch_tasks.make_day, 1200, path=str(long_path), hours=plan.long_h, seed=SEED)
     samples = int(day.result["samples"])
-    _log(f"simulating a {plan.short_h} h day")
-    short = run_isolated(batch_tasks.make_day, 600, path=str(short_path), hours=plan.short_h, seed=SEED)
-    ours_runs, vqf_runs = [], []
-    for i in range(REPEATS):  # interleaved, so both meet the same load from whatever else runs
-        _log(f"project analysis of the long day ({i + 1}/{REPEATS})")
-        ours_runs.append(run_isolated(batch_tasks.analyze_day, 1200, path=str(long_path)))
-        _log(f"VQF batch alone ({i + 1}/{REPEATS})")
-        vqf_runs.append(run_isolated(batch_tasks.vqf_floor, 600, path=str(long_path)))
-    ours, vqf = fastest(ours_runs), fastest(vqf_runs)
-    _log("project analysis of the short day")
-    ours_short = run_isolated(batch_tasks.analyze_day, 600, path=str(short_path))
-    _log("ahrs Madgwick per-sample loop (slice)")
-    loop = run_isolated(
-        batch_tasks.madgwick_slice, 600, path=str(long_path), slice_samples=plan.madgwick_slice
-    )
-
-    ours_rate = rate(samples, ours.result["seconds"])
-    vqf_rate = rate(int(vqf.result["samples"]), vqf.result["seconds"])
-    loop_rate = rate(int(loop.result["samples"]), loop.result["seconds"])
     day_note = f"{plan.long_h:g} h, two clips, 104 Hz, {samples} samples"
-    growth_long, growth_short = _above_baseline(ours), _above_baseline(ours_short)
-    return [
+    figures = [
         Figure(
             "simulated day", samples, "samples", day_note, details={"generate_seconds": day.result["seconds"]}
-        ),
-        Figure(
-            "sensorbridge analyze: throughput",
-            ours_rate,
-            "samples/s",
-            "read, decode, orientation, angles, states, episodes, summary; imports and a 30 s warm-up "
-            f"excluded; fastest of {REPEATS} runs interleaved with VQF's",
-            details=ours.result,
-        ),
-        Figure(
-            "sensorbridge analyze: wall time",
-            ours.result["seconds"],
-            "s",
-            f"{day_note}; of which reading and decoding the file "
-            f"{ours.result['read_decode_seconds']:.2f} s, analyze() {ours.result['analyze_seconds']:.2f} s",
-        ),
-        Figure("sensorbridge analyze: peak RSS", ours.peak_rss_kib * 1024.0, "B", "whole child process"),
-        Figure(
-            "VQF batch alone (floor): throughput",
-            vqf_rate,
-            "samples/s",
-            f"updateBatch per node, arrays in memory; fastest of {REPEATS} runs",
-        ),
-        Figure("VQF batch alone: wall time", vqf.result["seconds"], "s", day_note),
-        Figure("VQF batch alone: peak RSS", vqf.peak_rss_kib * 1024.0, "B", "whole day's arrays in memory"),
-        Figure(
-            "ahrs Madgwick Python loop: throughput",
-            loop_rate,
-            "samples/s",
-            f"timed over {int(loop.result['samples'])} samples",
-        ),
-        Figure(
-            "ahrs Madgwick Python loop: wall time (extrapolated)",
-            samples / loop_rate,
-            "s",
-            f"extrapolated from a {int(loop.result['samples'])}-sample slice to the {plan.long_h:g} h day",
-        ),
-        Figure("throughput ratio sensorbridge / VQF", ours_rate / vqf_rate, "", "target >= 0.5"),
-        Figure(
-            f"analysis memory above baseline: {plan.short_h:g} h day",
-            growth_short,
-            "B",
-            f"{int(short.result['samples'])} samples",
-        ),
-        Figure(
-            f"analysis memory above baseline: {plan.long_h:g} h day", growth_long, "B", f"{samples} samples"
-        ),
-        Figure(
-            "memory growth long / short day",
-            growth_long / growth_short if growth_short > 0 else 1.0,
-            "",
-            f"{plan.long_h / plan.short_h:g}x the samples; flat memory means a ratio near 1",
-        ),
+        )
     ]
+    attempts = Attempts()
+    ours_runs: list[ChildResult] = []
+    vqf_runs: list[ChildResult] = []
+    for i in range(REPEATS):  # interleaved, so both meet the same load from whatever else runs
+        _log(f"project analysis of the long day, then VQF alone ({i + 1}/{REPEATS})")
+        ours_runs += _runs(attempts, "sensorbridge analyze", batch_tasks.analyze_day, 1200, long_path)
+        vqf_runs += _runs(attempts, "VQF batch", batch_tasks.vqf_floor, 600, long_path)
+    if ours_runs:
+        figures += _project(fastest(ours_runs), samples, day_note)
+    if vqf_runs:
+        figures += _vqf(fastest(vqf_runs), day_note)
+    _log("ahrs Madgwick per-sample loop (slice)")
+    loop = attempts.run("ahrs Madgwick loop", run_isolated, batch_tasks.madgwick_slice, 600,
+                        path=str(long_path), slice_samples=plan.madgwick_slice)  # fmt: skip
+    if loop is not None:
+        figures += _loop(loop, samples, plan.long_h)
+    if ours_runs and vqf_runs:
+        ours, vqf = fastest(ours_runs).result, fastest(vqf_runs).result
+        ratio = rate(samples, ours["seconds"]) / rate(int(vqf["samples"]), vqf["seconds"])
+        figures.append(Figure("throughput ratio sensorbridge / VQF", ratio, "", "target >= 0.5"))
+    _log(f"simulating a {plan.short_h:g} h day and analysing it")
+    short_day = attempts.run("short day", run_isolated, batch_tasks.make_day, 600, path=str(short_path),
+                             hours=plan.short_h, seed=SEED)  # fmt: skip
+    if short_day is not None and ours_runs:
+        short = _runs(attempts, "sensorbridge analyze (short day)", batch_tasks.analyze_day, 600, short_path)
+        if short:
+            figures += _memory(fastest(ours_runs), short[0], plan)
+    return attempts.finish(figures)
 
 
 SECTION = Section("batch", "Batch throughput (simulated day)", run)

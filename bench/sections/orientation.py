@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 
 import numpy as np
 
 from bench import project
 from bench.anchors import ANCHORS, Estimator
+from bench.attempts import Attempts
 from bench.broad import BroadTrial, find_trials, load_trial
 from bench.context import Context, Section
-from bench.errors import PartialFailureError, Unavailable
+from bench.errors import Unavailable
 from bench.metrics import inclination_rmse
 from bench.report import Figure
 
@@ -108,21 +108,15 @@ def run(ctx: Context) -> list[Figure]:
         )
     ]
     estimators: dict[str, Estimator | Unavailable] = {**ANCHORS, **project.orientation_estimators()}
-    failed: list[str] = []
+    attempts = Attempts()
     for name, est in estimators.items():
         print(f"bench:   orientation: {name}", file=sys.stderr, flush=True)
         if isinstance(est, Unavailable):
             figures.append(Figure.unavailable(f"{name}: mean inclination RMSE", est.reason, "°"))
-            continue
-        try:
-            figures.append(_score(name, est, trials))
-        except Exception as e:  # one estimator's failure must not hide the others' figures
-            traceback.print_exc(file=sys.stderr)
-            failed.append(f"{name}: {type(e).__name__}: {e}")
+        elif (fig := attempts.run(name, _score, name, est, trials)) is not None:
+            figures.append(fig)
     figures.extend(_matches(figures))
-    if failed:
-        raise PartialFailureError("; ".join(failed), figures)
-    return figures
+    return attempts.finish(figures)
 
 
 SECTION = Section("orientation", "Orientation accuracy (BROAD)", run)
