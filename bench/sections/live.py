@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from bench import live_tasks
+from bench.attempts import Attempts
 from bench.context import Context, Section
 from bench.errors import BenchError, Unavailable
 from bench.isolate import run_isolated
@@ -82,22 +83,13 @@ def _cpu_figures(res: dict[str, Any]) -> list[Figure]:
     ]
 
 
-def run(ctx: Context) -> list[Figure]:
-    try:
-        from sensorbridge.virtual import rig  # noqa: F401 - is the virtual stack there at all?
-    except ImportError as e:
-        raise Unavailable(f"the virtual BLE stack cannot be imported: {e}") from e
-    plan = QUICK if ctx.quick else FULL
-    timeout = 120 + 3 * plan.seconds / plan.speed
-    res = run_isolated(
-        live_tasks.packet_costs, timeout, seconds=plan.seconds, speed=plan.speed, scenario=SCENARIO
-    )
-    r = res.result
+def _stream_figures(r: dict[str, Any], plan: Plan) -> list[Figure]:
     figures = packet_figures(r["client_ns"], r["engine_ns"])
     timed_s = (sum(map(sum, r["client_ns"].values())) + sum(map(sum, r["engine_ns"].values()))) / 1e9
     counts = " + ".join(f"{n} {role}" for role, n in r["samples"].items())
     stream_note = f"{plan.seconds:g} s of streaming at {plan.speed:g}x, {counts} samples"
-    figures += [
+    return [
+        *figures,
         Figure(
             "process CPU per second of streaming (whole process)",
             r["cpu_s"] / plan.seconds * 1000.0,
@@ -111,19 +103,35 @@ def run(ctx: Context) -> list[Figure]:
             "sum of the per-packet steps above, without the virtual stack and the event loop",
         ),
     ]
+
+
+def run(ctx: Context) -> list[Figure]:
+    try:
+        from sensorbridge.virtual import rig  # noqa: F401 - is the virtual stack there at all?
+    except ImportError as e:
+        raise Unavailable(f"the virtual BLE stack cannot be imported: {e}") from e
+    plan = QUICK if ctx.quick else FULL
+    attempts = Attempts()
+    figures: list[Figure] = []
+    limit = 120 + 3 * plan.seconds / plan.speed
+    res = attempts.run("per-packet timing", run_isolated, live_tasks.packet_costs, limit,
+                       seconds=plan.seconds, speed=plan.speed, scenario=SCENARIO)  # fmt: skip
+    if res is not None:
+        figures += attempts.run("per-packet figures", _stream_figures, res.result, plan) or []
+    try:
+        from sensorbridge.virtual import measure_streaming_cost  # noqa: F401 - is it there at all?
+    except ImportError as e:
+        reason = f"sensorbridge.virtual has no measure_streaming_cost: {e}"
+        figures.append(Figure.unavailable("CPU per second of streaming, split by share", reason, "ms/s"))
+        return attempts.finish(figures)
     # It streams twice (plain, then under cProfile): half the seconds each, so the section's time holds.
     cpu_s = plan.seconds / 2
-    try:
-        limit = 90 + 4 * cpu_s / plan.speed
-        cpu = run_isolated(
-            live_tasks.streaming_cpu, limit, seconds=cpu_s, speed=plan.speed, scenario=SCENARIO
-        )
-    except BenchError as e:
-        reason = f"sensorbridge.virtual.measure_streaming_cost failed: {e}"
-        figures.append(Figure.unavailable("CPU per second of streaming, split by share", reason, "ms/s"))
-    else:
-        figures += _cpu_figures(cpu.result)
-    return figures
+    limit = 90 + 4 * cpu_s / plan.speed
+    cpu = attempts.run("measure_streaming_cost", run_isolated, live_tasks.streaming_cpu, limit,
+                       seconds=cpu_s, speed=plan.speed, scenario=SCENARIO)  # fmt: skip
+    if cpu is not None:
+        figures += attempts.run("its CPU figures", _cpu_figures, cpu.result) or []
+    return attempts.finish(figures)
 
 
 SECTION = Section("live", "Live cost (two clips, 104 Hz)", run)
