@@ -21,7 +21,13 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 
 from sensorbridge.ble.bonds import BondRegistry
-from sensorbridge.ble.errors import BleError, FirmwareMismatchError, LinkLostError, NotBondedError
+from sensorbridge.ble.errors import (
+    AdapterError,
+    BleError,
+    FirmwareMismatchError,
+    LinkLostError,
+    NotBondedError,
+)
 from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, LinkInfo, NodeStream, PacketTap
 from sensorbridge.ble.reconnect import CONNECT_TIMEOUT_S, SCAN_TIMEOUT_S, LinkInput, ReconnectMachine
 from sensorbridge.ble.scan import find_clip
@@ -90,7 +96,8 @@ class BleSource:
         if self._first_run:
             self.bonds.allow_new = True
         self._scan_timeout_s = scan_timeout_s
-        self._events: asyncio.Queue[SourceEvent | None] = asyncio.Queue()
+        # None ends the stream; an exception (a node task that crashed) is raised to the reader.
+        self._events: asyncio.Queue[SourceEvent | BaseException | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._connect_lock = asyncio.Lock()  # one connection set-up at a time, as adapters prefer
         self._closed = False
@@ -100,14 +107,19 @@ class BleSource:
     async def __aenter__(self) -> BleSource:
         for node in self._nodes.values():
             task = asyncio.get_running_loop().create_task(
-                self._run_node(node), name=f"ble-{node.target.role}"
+                self._run_node(node), name=f"ble-{node.target.role.name.lower()}"
             )
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._node_done)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    def _node_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            self._events.put_nowait(error)  # a bug must not pass as a quiet node: the reader sees it
 
     async def close(self) -> None:
         if self._closed:
@@ -127,6 +139,8 @@ class BleSource:
 
     async def events(self) -> AsyncIterator[SourceEvent]:
         while (event := await self._events.get()) is not None:
+            if isinstance(event, BaseException):
+                raise event
             yield event
 
     # -- CommandSink ----------------------------------------------------------------------------
@@ -184,7 +198,13 @@ class BleSource:
         role = node.target.role
         self._fire(node, LinkInput.START, f"looking for the {role.name.lower()} clip")
         while True:
-            found = await find_clip(role, node.target.address, self._scan_timeout_s, self._scanner_backend)
+            try:
+                found = await find_clip(
+                    role, node.target.address, self._scan_timeout_s, self._scanner_backend
+                )
+            except AdapterError as e:
+                await self._backoff(node, e.describe())  # Bluetooth off or busy: it may come back
+                continue
             if found is None:
                 await self._backoff(node, f"no {role.name.lower()} clip seen in {self._scan_timeout_s:.0f} s")
                 continue
