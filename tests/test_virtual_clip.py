@@ -234,6 +234,39 @@ async def test_stream_packets_fill_the_mtu(rig: Rig) -> None:
     assert decoded[0].flags & 0x08  # CLOCK_RESET: the first packet since boot
 
 
+@pytest.mark.parametrize(("mtu", "per_packet"), [(100, 6), (35, 1)])
+async def test_packets_follow_a_smaller_mtu(rig: Rig, mtu: int, per_packet: int) -> None:
+    _scanner, small = bleak_backends(rig.air, mtu=mtu)
+    client = BleakClient(rig.clip.address, backend=small, pair=True, timeout=10.0)
+    await client.connect()
+    responses = Responses()
+    packets: list[bytes] = []
+    await client.start_notify(CONTROL_UUID, responses)
+    await client.start_notify(STREAM_UUID, lambda _c, d: packets.append(bytes(d)))
+    try:
+        assert client.mtu_size == mtu
+        assert (await _command(client, responses, StartStream().encode(1))).result == Result.OK
+        while len(packets) < 3:
+            await _yield()
+    finally:
+        await client.disconnect()
+    assert {SamplePacket.decode(p).count for p in packets[:3]} == {per_packet}
+    assert all(len(p) <= mtu - 3 for p in packets[:3])
+
+
+async def test_too_small_an_mtu_cannot_stream(rig: Rig) -> None:
+    _scanner, tiny = bleak_backends(rig.air, mtu=23)
+    client = BleakClient(rig.clip.address, backend=tiny, pair=True, timeout=10.0)
+    await client.connect()
+    responses = Responses()
+    await client.start_notify(CONTROL_UUID, responses)
+    try:
+        assert (await _command(client, responses, StartStream().encode(1))).result == Result.BAD_STATE
+    finally:
+        await client.disconnect()
+    assert not rig.clip.streaming
+
+
 async def test_bonding_second_connection_does_not_pair_again(rig: Rig) -> None:
     for _ in range(2):
         client = await _connected(rig)
@@ -243,6 +276,14 @@ async def test_bonding_second_connection_does_not_pair_again(rig: Rig) -> None:
         await client.disconnect()
     assert rig.clip.counters.connections == 2
     assert rig.clip.counters.pairings == 1
+    host = await rig.air.host_device()
+    assert host.keystore is not None
+    keys = await host.keystore.get(rig.clip.address)
+    assert keys is not None
+    # LE Secure Connections derive one LTK for both sides (legacy pairing distributes two).
+    assert keys.ltk is not None
+    assert keys.ltk_central is None
+    assert keys.ltk_peripheral is None
 
 
 async def test_a_bonded_clip_refuses_a_stranger(rig: Rig) -> None:

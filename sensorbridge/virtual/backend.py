@@ -135,6 +135,7 @@ class BumbleClient(BaseBleakClient):
 
     air: ClassVar[VirtualAir]
     host_address: ClassVar[str] = HOST_ADDRESS
+    requested_mtu: ClassVar[int] = MAX_ATT_MTU  # what connect() asks for, as an adapter would
 
     def __init__(
         self,
@@ -177,7 +178,7 @@ class BumbleClient(BaseBleakClient):
         conn.on("disconnection", self._on_disconnection)
         try:
             self._peer = peer = Peer(conn)
-            await peer.request_mtu(MAX_ATT_MTU)
+            await peer.request_mtu(self.requested_mtu)
             if pair:
                 await self._secure(conn)
             await self._discover(peer)
@@ -297,11 +298,12 @@ class BumbleClient(BaseBleakClient):
 
 
 def bleak_backends(
-    air: VirtualAir, host_address: str = HOST_ADDRESS
+    air: VirtualAir, host_address: str = HOST_ADDRESS, mtu: int = MAX_ATT_MTU
 ) -> tuple[type[BumbleScanner], type[BumbleClient]]:
     """Scanner and client backend classes bound to ``air`` and the host adapter at
-    ``host_address``, for bleak's ``backend=`` argument."""
-    attrs = {"air": air, "host_address": host_address}
+    ``host_address``, for bleak's ``backend=`` argument; the client asks for an ATT MTU of ``mtu``
+    (an older adapter offers less than 247)."""
+    attrs = {"air": air, "host_address": host_address, "requested_mtu": mtu}
     scanner = type("BumbleScanner", (BumbleScanner,), attrs)
     client = type("BumbleClient", (BumbleClient,), attrs)
     return scanner, client
