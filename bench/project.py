@@ -25,16 +25,13 @@ LIVE_CHUNK = MAX_SAMPLES_PER_PACKET  # the live path sees one packet's samples a
 
 
 def _live(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
-    """The live path: the project's causal filter fed one packet's worth of samples per call."""
-    from sensorbridge.pipeline.orientation import OrientationFilter
-    from sensorbridge.pipeline.settings import OrientationSettings
+    """The live path: the project's per-node stream (resampling, intrinsics, its VQF filter) fed one
+    packet's worth of samples per call, through the pipeline's own BROAD helper."""
+    from sensorbridge.pipeline.broad import Trial, project_online
 
-    filt = OrientationFilter(OrientationSettings(), rate_hz)
-    parts = [
-        filt.update_batch(gyr[i : i + LIVE_CHUNK], acc[i : i + LIVE_CHUNK]).quat
-        for i in range(0, gyr.shape[0], LIVE_CHUNK)
-    ]
-    return np.concatenate(parts)
+    n = gyr.shape[0]
+    trial = Trial("bench", rate_hz, gyr, acc, np.full((n, 4), np.nan), np.zeros(n, bool))
+    return project_online(trial, chunk=LIVE_CHUNK)
 
 
 def _offline(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
@@ -47,9 +44,9 @@ def _offline(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
 def orientation_estimators() -> dict[str, Estimator | Unavailable]:
     """The project's live (packet-sized chunks) and offline (acausal) orientation paths."""
     try:
-        from sensorbridge.pipeline import orientation  # noqa: F401 - is it there at all?
+        from sensorbridge.pipeline import broad, orientation  # noqa: F401 - are they there at all?
     except ImportError as e:
-        reason = f"sensorbridge.pipeline.orientation cannot be imported: {e}"
+        reason = f"sensorbridge.pipeline's orientation paths cannot be imported: {e}"
         return {
             "sensorbridge live path (packet chunks)": Unavailable(reason),
             "sensorbridge offline path (acausal)": Unavailable(reason),
