@@ -29,8 +29,8 @@ NOTES = {
     "ahrs Madgwick (gain 0.033)": "issue: 1.97° over 30 trials with the best tuned gain",
     "ahrs Mahony": "issue: 2.64° over 30 trials",
     "imufusion (Fusion AHRS, no mag)": "issue: 3.2° over 30 trials",
-    "sensorbridge live path (packet chunks)": "the per-node stream (resampler, intrinsics, VQF) fed 18 samples "
-    "per call, as the live pipeline sees packets; must equal VQF online",
+    "sensorbridge live path (packet chunks)": "the per-node stream (resampler, intrinsics, VQF) fed 18 "
+    "samples per call, as the live pipeline sees packets; must equal VQF online",
     "sensorbridge offline path (acausal)": "the pipeline's offline_orientation; must equal VQF offline",
 }
 # The project's paths must equal VQF's: the live path VQF online, the acausal option VQF offline.
