@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.attempts import Attempts
 from bench.context import Context, Section
 from bench.errors import BenchError, PartialFailureError, Unavailable
 from bench.report import Figure, SectionResult, Status, format_value, markdown_table, results_json
@@ -138,3 +139,25 @@ def test_a_partly_failed_section_keeps_the_figures_it_has(tmp_path: Path) -> Non
     lines = markdown_table([res]).splitlines()
     assert lines[2] == "| Orientation | (section) | failed | imufusion: ValueError: NaN |"
     assert lines[3] == "| Orientation | VQF | 0.5 ° |  |"
+
+
+def _boom(x: int) -> int:
+    raise ValueError(f"bad {x}")
+
+
+def _not_there() -> int:
+    raise Unavailable("not landed")
+
+
+def test_attempts_collect_failures_and_let_unavailable_through(capsys: pytest.CaptureFixture[str]) -> None:
+    attempts = Attempts()
+    assert attempts.run("double", lambda x: 2 * x, 4) == 8
+    assert attempts.run("boom", _boom, 3) is None
+    assert attempts.failures == ["boom: ValueError: bad 3"]
+    assert "ValueError" in capsys.readouterr().err
+    with pytest.raises(Unavailable, match="not landed"):
+        attempts.run("missing", _not_there)
+    with pytest.raises(PartialFailureError, match="boom: ValueError: bad 3") as info:
+        attempts.finish([Figure("kept", 1.0)])
+    assert [f.name for f in info.value.figures] == ["kept"]
+    assert Attempts().finish([Figure("all fine", 2.0)])[0].value == 2.0
