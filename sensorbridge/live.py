@@ -54,6 +54,15 @@ class _Drains(Protocol):
 
 
 @dataclass(frozen=True)
+class CalibrationOutcome:
+    """How the latest calibration went, as the pipeline said (``message``; ``hint`` if refused)."""
+
+    ok: bool
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
 class NodeStatus:
     """What the host knows about one node. ``samples`` received, ``gaps`` reported and
     ``samples_lost`` in them; ``last_t`` host seconds of the newest sample."""
@@ -83,6 +92,7 @@ class LiveSnapshot:
     alerts: int = 0  # alerts the pipeline raised
     alerts_sent: int = 0  # vibrations the clip accepted
     alert_failures: int = 0  # vibrations that could not be delivered (link down, refused)
+    calibration: CalibrationOutcome | None = None  # the latest calibration the pipeline finished
 
 
 Listener = Callable[[LiveSnapshot], None]
@@ -178,10 +188,14 @@ class LiveEngine:
                 if out:
                     posture = out[-1]
                 if isinstance(self._estimator, _Drains):
-                    for alert in self._estimator.drain().alerts:
+                    drained = self._estimator.drain()
+                    for alert in drained.alerts:
                         snap = replace(snap, alerts=snap.alerts + 1)
                         if self._vibrate and isinstance(self._source, CommandSink):
                             self._spawn(self._buzz(alert.level))
+                    for result in getattr(drained, "calibration", ()):
+                        outcome = CalibrationOutcome(bool(result.ok), str(result.message), result.hint)
+                        snap = replace(snap, calibration=outcome)
         elif isinstance(event, Gap):
             node = nodes.get(event.role, NodeStatus(event.role))
             nodes[event.role] = replace(

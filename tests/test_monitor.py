@@ -77,3 +77,15 @@ def test_cli_global_virtual_flag_reaches_monitor(capsys: pytest.CaptureFixture[s
 def test_bad_flags_say_what_to_do(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_calibrate_reports_the_outcome(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["monitor", "--virtual", "desk_short", "--no-head", "--duration", "22", "--speed", "8"]
+    code = main([*argv, "--calibrate", "12", "--json"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert lines[0]["calibration"] is None
+    outcome = lines[-1]["calibration"]
+    assert outcome is not None
+    assert outcome["message"]
+    assert outcome["ok"] or outcome["hint"]  # refused only with a hint (this scenario skips the bend)

@@ -146,6 +146,9 @@ def snapshot_record(snap: Any, elapsed: float) -> dict[str, Any]:
         },
         "alerts": snap.alerts,
         "alerts_sent": snap.alerts_sent,
+        "calibration": None
+        if snap.calibration is None
+        else {"ok": snap.calibration.ok, "message": snap.calibration.message, "hint": snap.calibration.hint},
     }
 
 
@@ -164,7 +167,10 @@ def snapshot_line(snap: Any, elapsed: float) -> str:
         + (f" {node.battery}%" if node.battery is not None else "")
         for role, node in sorted(snap.nodes.items())
     )
-    return f"{elapsed:7.1f}s  {state:<11} {angles}  | {links}"
+    line = f"{elapsed:7.1f}s  {state:<11} {angles}  | {links}"
+    if snap.calibration is not None:
+        line += f"  | calibration: {'ok' if snap.calibration.ok else 'refused'}"
+    return line
 
 
 async def monitor(
