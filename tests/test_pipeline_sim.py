@@ -135,10 +135,11 @@ EXERCISE_CASES = [
 ]
 
 
+@pytest.mark.parametrize("seed", [2, 7])
 @pytest.mark.parametrize("scenario", EXERCISE_CASES)
-def test_stretch_holds_counted_exactly_and_faults_named(scenario: str) -> None:
+def test_stretch_holds_counted_exactly_and_faults_named(scenario: str, seed: int) -> None:
     exercise = scenario.removesuffix("_bad")
-    r = run(scenario, 7, exercise=exercise)
+    r = run(scenario, seed, exercise=exercise)
     (truth,) = [e for e in r.truth.report["exercises"] if e["exercise"] == exercise]
     (report,) = r.analysis.exercises
     assert report.verifiable

@@ -80,7 +80,8 @@ class ExerciseSpec:
     neutral_min_deg: float = 2.5  # ...but never below this: sway and breathing stay inside
     wrong_way_fault: str | None = None  # for one-direction stretches: what moving the other way means
     quick_s: float = 1.5  # an attempt shorter than this is a quick nod, not a short hold
-    plateau_fraction: float = 0.88  # the plateau is where the angle is within 12 % of its peak
+    plateau_fraction: float = 0.88  # the plateau is where the angle is within 12 % of its peak...
+    plateau_min_deg: float = 2.5  # ...or within this, whichever is wider
     tolerance_s: float = 0.2  # tick quantisation at the plateau's edges
 
 
@@ -181,6 +182,7 @@ class ExerciseMachine:
             d.name: max(spec.neutral_min_deg, spec.neutral_fraction * self.bands[d.name][0])
             for d in spec.directions
         }
+        self.rest_limit = min(self.neutral.values())
 
     @property
     def valid_reps(self) -> int:
@@ -262,8 +264,9 @@ class ExerciseMachine:
             if a is None:
                 a = self._begin(v)
                 if a is None:
-                    # Form is judged against the last neutral tick, before the movement began.
-                    self.rest = {name: col[i] for name, col in channels.items()}
+                    # Form is judged against the last tick well inside neutral, before the movement.
+                    if abs(v) <= 0.5 * self.rest_limit:
+                        self.rest = {name: col[i] for name, col in channels.items()}
                     continue
                 a.start = t - half
                 a.baseline = self.rest or {name: col[i] for name, col in channels.items()}
@@ -306,7 +309,9 @@ class ExerciseMachine:
         if a.wrong_way:
             faults.add(spec.wrong_way_fault or "wrong_direction")
         elif peak >= low:
-            on = (x >= max(low, spec.plateau_fraction * peak)) & (x <= high)
+            # Within 12 % of the peak, but never tighter than the sway of a person holding still.
+            floor = peak - max((1.0 - spec.plateau_fraction) * peak, spec.plateau_min_deg)
+            on = (x >= max(low, floor)) & (x <= high)
             best = _longest_run(on) * self.dt
         if end - a.start < spec.quick_s:
             faults.add("quick_nod")
