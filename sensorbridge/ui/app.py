@@ -94,6 +94,7 @@ class SensorbridgeApp(App[None]):
         self._today = today
         self._theme_name = theme
         self._last_alert_seq = 0
+        self._error: str | None = None
         self._links: dict[Role, LinkView] = {}
         self.frames = 0  # engine reads pushed to the screen, for the render-rate figure
         self.bells = 0
@@ -128,6 +129,9 @@ class SensorbridgeApp(App[None]):
         """Read the engine once and post what the current screen shows; note alerts and link changes."""
         self.frames += 1
         view = self.engine.live()
+        if view.error is not None and view.error != self._error:
+            self._error = view.error
+            self.notify(view.error, title="The clips stopped", severity="error", timeout=600)
         if view.alert is not None and view.alert.seq > self._last_alert_seq:
             self._last_alert_seq = view.alert.seq
             self.post_message(AlertRaised(view.alert))

@@ -242,7 +242,16 @@ class LiveDashboardEngine:
             alert=alert,
             snoozed_until=snoozed,
             samples_per_s=sum(link.rate_hz or 0.0 for link in links),
+            error=self._error(),
         )
+
+    def _error(self) -> str | None:
+        """Why the live engine stopped, if it stopped on an error (never swallowed: shown)."""
+        task = self._task
+        if task is None or not task.done() or task.cancelled() or task.exception() is None:
+            return None
+        err = task.exception()
+        return err.describe() if isinstance(err, SensorbridgeError) else f"{type(err).__name__}: {err}"
 
     def snooze(self, minutes: int) -> None:
         if minutes < 0:

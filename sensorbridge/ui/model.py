@@ -82,6 +82,7 @@ class LiveView:
     alert: AlertView | None = None  # the latest alert while it is current
     snoozed_until: float | None = None
     samples_per_s: float = 0.0  # what the pipeline consumed over the last second, both clips
+    error: str | None = None  # the engine stopped on this error (what happened and what to do)
 
     @property
     def head_worn(self) -> bool:

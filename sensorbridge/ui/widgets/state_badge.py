@@ -35,7 +35,9 @@ class StateBadge(Widget):
         if view is not None and view.slouch_s > 0:
             text.append(f"   leaning forward for {format_duration(view.slouch_s)}", style="yellow")
         text.append("\n")
-        if view is not None and view.snoozed_until is not None:
+        if view is not None and view.error is not None:
+            text.append(f"Stopped: {view.error.splitlines()[0]}", style="bold red")
+        elif view is not None and view.snoozed_until is not None:
             left = format_duration(max(0.0, view.snoozed_until - view.t))
             text.append(f"Alerts snoozed: {left} left (0 to resume)", style="dim")
         else:
