@@ -20,6 +20,7 @@ from sensorbridge.samples import Gap, ImuBatch
 from sensorbridge.source import LinkEvent, LinkState, LogRecordsEvent, SourceEvent
 from sensorbridge.virtual.clip import ClipSpec
 from sensorbridge.virtual.rig import VirtualSource
+from sensorbridge.virtual.timeloop import run_virtual
 
 
 def _batch(role: Role, t0: float, n: int = 18) -> ImuBatch:
@@ -193,8 +194,12 @@ async def test_a_recording_cannot_take_commands() -> None:
     assert err.value.hint is not None
 
 
-async def test_end_to_end_over_virtual_clips_with_the_pipeline() -> None:
-    source = VirtualSource([ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)], speed=8.0)
+def test_end_to_end_over_virtual_clips_with_the_pipeline() -> None:
+    run_virtual(_end_to_end())
+
+
+async def _end_to_end() -> None:
+    source = VirtualSource([ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)])
     engine = LiveEngine(source, LivePipeline(expect_head=True))
     run = asyncio.ensure_future(engine.run())
     await source.started.wait()

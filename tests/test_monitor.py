@@ -12,10 +12,15 @@ from sensorbridge.commands.monitor import monitor
 from sensorbridge.conventions import Role
 from sensorbridge.virtual.clip import ClipSpec
 from sensorbridge.virtual.rig import VirtualSource
+from sensorbridge.virtual.timeloop import run_virtual
 
 
-async def test_json_lines_show_both_nodes() -> None:
-    source = VirtualSource([ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)], speed=10.0)
+def test_json_lines_show_both_nodes() -> None:
+    run_virtual(_json_lines_show_both_nodes())
+
+
+async def _json_lines_show_both_nodes() -> None:
+    source = VirtualSource([ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)])
 
     async def world_sleep(seconds: float) -> None:
         await source.started.wait()
@@ -47,7 +52,7 @@ async def test_json_lines_show_both_nodes() -> None:
 
 
 def test_cli_monitor_virtual_scenario_text(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["monitor", "--virtual", "desk_short", "--duration", "8", "--speed", "8"])
+    code = main(["monitor", "--virtual", "desk_short", "--duration", "8", "--speed", "inf"])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert len(out) == 8
@@ -57,7 +62,7 @@ def test_cli_monitor_virtual_scenario_text(capsys: pytest.CaptureFixture[str]) -
 
 def test_cli_global_virtual_flag_reaches_monitor(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
-        ["--virtual", "desk_short", "monitor", "--no-head", "--duration", "3", "--speed", "8", "--json"]
+        ["--virtual", "desk_short", "monitor", "--no-head", "--duration", "3", "--speed", "inf", "--json"]
     )
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
@@ -80,7 +85,7 @@ def test_bad_flags_say_what_to_do(capsys: pytest.CaptureFixture[str], argv: list
 
 
 def test_cli_calibrate_reports_the_outcome(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["monitor", "--virtual", "desk_short", "--no-head", "--duration", "22", "--speed", "8"]
+    argv = ["monitor", "--virtual", "desk_short", "--no-head", "--duration", "22", "--speed", "inf"]
     code = main([*argv, "--calibrate", "12", "--json"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0

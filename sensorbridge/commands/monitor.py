@@ -7,14 +7,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TextIO
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TextIO, TypeVar
 
 from sensorbridge.config import Config
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
+
+T = TypeVar("T")
 
 HELP = "connect the clips and print live angles, states and link status once a second"
 
@@ -43,7 +46,11 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-head", action="store_true", help="only the back clip")
     parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
     parser.add_argument(
-        "--speed", type=float, default=1.0, metavar="X", help="with --virtual: run X times real time"
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="with --virtual: run X times real time; 'inf' runs as fast as the CPU allows (virtual time)",
     )
     parser.add_argument("--seed", type=int, default=0, help="with --virtual: the simulation's seed")
 
@@ -85,7 +92,7 @@ def build_source(
             specs,
             scenario=virtual,
             seed=args.seed,
-            speed=args.speed,
+            speed=1.0 if math.isinf(args.speed) else args.speed,  # inf: the loop's time is virtual
             packet_tap=packet_tap,
             link_tap=link_tap,
         )
@@ -219,9 +226,19 @@ async def monitor(
     return result
 
 
+def run_loop(args: argparse.Namespace, coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, or the virtual-time loop for ``--speed inf``."""
+    if math.isinf(args.speed):
+        from sensorbridge.virtual.timeloop import run_virtual
+
+        return run_virtual(coro)
+    return asyncio.run(coro)
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     source, sleep, _clock = build_source(args, config)
-    snap = asyncio.run(
+    snap = run_loop(
+        args,
         monitor(
             source,
             sleep,
@@ -231,7 +248,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             expect_head=not args.no_head,
             vibrate=config.vibrate,
             out=sys.stdout,
-        )
+        ),
     )
     if not any(node.samples for node in snap.nodes.values()):
         raise MonitorError(

@@ -83,7 +83,7 @@ async def record(
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from sensorbridge.commands.monitor import build_source
+    from sensorbridge.commands.monitor import build_source, run_loop
     from sensorbridge.recording import RecordingWriter
 
     out: Path = args.out
@@ -120,7 +120,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             )
 
         source, sleep, clock = build_source(args, config, packet_tap=on_packet, link_tap=on_link)
-        samples = asyncio.run(
+        samples = run_loop(
+            args,
             record(
                 source,
                 sleep,
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 writer,
                 duration=args.duration,
                 progress=lambda line: print(line, file=sys.stderr, flush=True),
-            )
+            ),
         )
         records = writer.records
     if not any(samples.values()):
