@@ -334,3 +334,30 @@ async def test_commands_and_the_log_after_connecting() -> None:
     assert src.ble.stream(Role.BACK).last_period_s == pytest.approx(1 / 52, rel=1e-6)
     t = out.times(Role.BACK)
     assert np.all(np.diff(t) > 0)
+
+
+@virtual_time
+async def test_five_minutes_of_every_fault_at_once() -> None:
+    """Drops, disconnects, stalls and opposite drifts together on both clips: still nothing lost
+    that was sent, every gap exact, times increasing, nodes aligned once the links are back."""
+    back = Faults(drop_rate=0.05, disconnect_every_s=70.0, stall_every_s=23.0, stall_s=2.0, drift_ppm=40.0)
+    head = Faults(drop_rate=0.03, disconnect_every_s=55.0, stall_every_s=17.0, stall_s=1.0, drift_ppm=-40.0)
+    src = _two(back, head)
+    errors: list[dict[Role, float]] = []
+
+    async def measure(s: VirtualSource) -> None:
+        for clip in s.clips.values():
+            clip.faults = Faults(drift_ppm=clip.faults.drift_ppm)  # calm, same crystals
+        await _until(s, lambda: s.connected_roles() == set(s.clips), 30.0, "both back")
+        await s.air.clock.sleep(20.0)
+        errors.append(_alignment_errors(s))
+
+    out = await stream(src, 300.0, measure)
+    for role in (Role.BACK, Role.HEAD):
+        clip = src.clips[role].counters
+        assert clip.forced_disconnects >= 3
+        assert clip.dropped_samples > 0
+        _check_exact(src, out, role)
+        assert out.states(role).count(LinkState.STREAMING) == clip.forced_disconnects + 1
+    for e in errors:
+        assert abs(e[Role.BACK] - e[Role.HEAD]) < ALIGN_S
