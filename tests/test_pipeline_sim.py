@@ -196,3 +196,15 @@ def test_live_streaming_agrees_with_offline_analysis() -> None:
     assert [(e.start, e.end) for e in ev.episodes] == [(e.start, e.end) for e in offline.slouch_episodes]
     assert ev.alerts == offline.alerts
     assert ev.alerts  # the opening slouch alerted
+
+
+def test_acausal_option_is_at_least_as_accurate_on_the_thorax() -> None:
+    r = run("desk_short", 1)
+    b = r.batches
+    window = (r.analysis.calibration.start or 0.0, r.analysis.calibration.end or 0.0)
+    refined = analyze(b[Role.BACK], b[Role.HEAD], calibration_window=window, acausal=True)
+    for column in ANGLES:
+        assert rmse(refined.timeline, r.truth, column) < 1.5, column
+    for column in ("thoracic_flexion", "thoracic_lateral"):
+        assert rmse(refined.timeline, r.truth, column) <= rmse(r.analysis.timeline, r.truth, column)
+    assert refined.summary.slouched_s == pytest.approx(r.truth.report["summary"]["slouched_s"], rel=0.05)

@@ -158,11 +158,14 @@ def analyze(
     quaternion_sink: QuaternionSink | None = None,
     progress: Callable[[float], None] | None = None,
     chunk_s: float = CHUNK_S,
+    acausal: bool = False,
 ) -> Analysis:
     """Analyse a whole input: ``back`` (and ``head``) samples on one clock (s, m/s², rad/s, sensor frame).
 
     See the module docstring for the calibration rules. ``quaternion_sink(role, t (N,), q (N, 4))``
     receives every filtered sample's orientation, chunk by chunk; ``progress(fraction)`` reports.
+    ``acausal=True`` takes orientations from VQF's offline (acausal) variant instead: more accurate,
+    but it is not what the wearer saw live, and memory grows with the input (32 bytes per sample).
     """
     settings = settings or PipelineSettings()
     if back.role is not Role.BACK or (head is not None and head.role is not Role.HEAD):
@@ -190,6 +193,9 @@ def analyze(
     )
     if window is not None:
         engine.calibrating.append(window)
+    if acausal:
+        for role, batch in batches.items():
+            engine.node(role).use_acausal(batch)
     frames: list[TickFrame] = []
     relabels: list[Relabel] = []
     result = EngineOutput()

@@ -104,6 +104,10 @@ class Engine:
         if cal.hold_gyro_bias is not None:
             node.filter.set_bias(np.asarray(cal.hold_gyro_bias), HOLD_BIAS_SIGMA)
 
+    def node(self, role: Role) -> NodeStream:
+        """The stream of ``role``'s clip, created on first use."""
+        return self._node(role)
+
     def _node(self, role: Role) -> NodeStream:
         if role not in self.nodes:
             self.nodes[role] = NodeStream(role, self.settings, self.calibrations[role].intrinsics)

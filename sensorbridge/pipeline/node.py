@@ -15,7 +15,7 @@ import numpy as np
 
 from calibration.model import SensorIntrinsics
 from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role
-from sensorbridge.pipeline.orientation import OrientationFilter
+from sensorbridge.pipeline.orientation import OrientationFilter, offline_orientation
 from sensorbridge.pipeline.resample import Resampler
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.samples import Gap, ImuBatch
@@ -91,6 +91,8 @@ class NodeStream:
         self._carry = np.zeros((0, _WIDTH))
         self._carry_k = np.zeros(0, np.int64)
         self._last_t: float | None = None
+        self._acausal: FloatArray | None = None
+        self._acausal_pos = 0
         self.samples_in = 0
         self.samples_filtered = 0
         self.last_t: float | None = None  # the latest grid time filtered
@@ -121,8 +123,26 @@ class NodeStream:
         """The last, partly filled tick (at the end of an input)."""
         return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
 
+    def use_acausal(self, batch: ImuBatch) -> None:
+        """Take orientations from VQF's acausal offline variant over all of ``batch`` (this node's whole
+        input) instead of the causal filter: more accurate, offline only, memory grows with the input.
+        Call before the first ``push`` of the same samples."""
+        if self.samples_in:
+            raise RuntimeError("use_acausal must come before the first push")
+        acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
+        regular = Resampler(self.rate, self.settings.stream.max_interp_gap_s).push(batch.t, acc, gyr)
+        self._acausal = offline_orientation(
+            regular.gyr, regular.acc, self.rate, self.settings.orientation
+        ).quat
+        self._acausal_pos = 0
+
     def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> FloatArray:
         """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
+        if self._acausal is not None:
+            # The regulariser is deterministic, so the n-th regular sample here is the n-th there.
+            q = self._acausal[self._acausal_pos : self._acausal_pos + t.size]
+            self._acausal_pos += t.size
+            return q
         limit = self.settings.orientation.reset_after_gap_s
         prev = np.concatenate([[self._last_t if self._last_t is not None else t[0]], t[:-1]])
         cuts = np.flatnonzero(t - prev > limit)
