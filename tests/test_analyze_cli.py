@@ -12,7 +12,8 @@ from test_pipeline_sim import sim_batches
 
 from sensorbridge.cli import main
 from sensorbridge.conventions import Role
-from sensorbridge.csv_import import write_imu_csv
+from sensorbridge.csv_import import read_imu_csv, write_imu_csv
+from sensorbridge.samples import ImuBatch
 from sensorbridge.sim import WearerStream
 from sensorbridge.sim.truth import compute_truth
 
@@ -133,3 +134,28 @@ def test_recording_input_gives_the_same_day_as_its_csv_files(
     assert rec["calibration"]["ok"] is True
     for key in ("slouched_s", "upright_s", "moving_s"):
         assert rec["summary"][key] == pytest.approx(csv["summary"][key], abs=1.0)
+
+
+def test_a_head_csv_on_another_clock_is_shifted_onto_the_back_clock(
+    inputs: tuple[Path, dict],  # type: ignore[type-arg]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder, _ = inputs
+    head = read_imu_csv(folder / "head.csv", Role.HEAD)
+    write_imu_csv(tmp_path / "late.csv", ImuBatch(Role.HEAD, head.t - 12.5, head.acc, head.gyr))
+    results = []
+    for name in (folder / "head.csv", tmp_path / "late.csv"):
+        argv = ["analyze", "--back", str(folder / "back.csv"), "--head", str(name), "--json", "-"]
+        assert main(["--config", cfg(tmp_path), *argv]) == 0
+        captured = capsys.readouterr()
+        results.append((json.loads(captured.out), captured.err))
+    (same, no_note), (moved, note) = results
+    assert "shifted" not in no_note
+    assert "12.50 s behind" in note
+    assert moved["summary"] == same["summary"]
+    a, b = (
+        np.array(same["timeline"]["neck_flexion"], float),
+        np.array(moved["timeline"]["neck_flexion"], float),
+    )
+    assert np.nanmax(np.abs(a - b)) < 0.5

@@ -22,6 +22,7 @@ from sensorbridge.conventions import (
 )
 from sensorbridge.pipeline.analysis import analyze
 from sensorbridge.pipeline.angles import HeadingTracker, thoracic_angles, up_in_sensor
+from sensorbridge.pipeline.clocks import estimate_head_offset
 from sensorbridge.pipeline.engine import Engine, TickFrame
 from sensorbridge.pipeline.exercises import ExerciseMachine, UnknownExerciseError
 from sensorbridge.pipeline.live import LivePipeline
@@ -338,3 +339,20 @@ def test_live_calibration_procedure_runs_when_the_window_has_passed() -> None:
     assert live.calibrations[Role.BACK].mounting_measured
     assert states[50] is PostureState.CALIBRATING
     assert states[-1] is PostureState.UPRIGHT
+
+
+def test_clock_offset_needs_shared_movement_to_be_confident() -> None:
+    rng = np.random.default_rng(4)
+    n = int(300 * FS)
+    t = np.arange(n) / FS
+    back = ImuBatch(Role.BACK, t, np.zeros((n, 3)), rng.normal(0, 0.01, (n, 3)))
+    head = ImuBatch(Role.HEAD, t, np.zeros((n, 3)), rng.normal(0, 0.01, (n, 3)))
+    assert not estimate_head_offset(back, head).confident  # noise alone lines up nowhere
+    bursts = np.zeros(n)
+    for start in (30, 95, 170, 240):
+        bursts[int(start * FS) : int((start + 3) * FS)] = 1.5
+    moved = ImuBatch(Role.BACK, t, back.acc, back.gyr + bursts[:, None])
+    late = ImuBatch(Role.HEAD, t - 4.0, head.acc, head.gyr + bursts[:, None])
+    est = estimate_head_offset(moved, late)
+    assert est.confident
+    assert est.offset_s == pytest.approx(4.0, abs=0.06)

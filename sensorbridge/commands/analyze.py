@@ -7,6 +7,8 @@ Times are seconds on the input's own clock: a CSV's ``t`` column as written; a r
 receive clock, counted from the back clip's first sample, so the two clips share one time base.
 ``--calibration START:END`` names the seconds holding the calibration procedure (a neutral hold,
 then the optional bend and nod); without it, the first 12 s (the dashboard's guided procedure).
+When the two clips' clocks clearly differ (CSV files written from each clip's own clock), the head is
+shifted onto the back's clock by the lag that lines up their trunk movements, and a note says so.
 ``--quaternions DIR`` writes ``back.csv`` (and ``head.csv``): ``t,qw,qx,qy,qz``, each filtered
 sample's sensor orientation in the z-up earth frame; it needs no calibration.
 """
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from sensorbridge.samples import ImuBatch
 
 HELP = "analyse a recording or CSV files offline: angles, states, slouches, stretches (text or JSON)"
+ALIGN_MIN_S = 0.25  # smaller offsets are within a tick or two: not worth a correction
 EXERCISES = ("chin_tuck", "cervical_flexion", "lateral_flexion", "shoulder_squeeze")
 
 
@@ -114,6 +117,22 @@ def _load_recording(path: Path) -> tuple[ImuBatch, ImuBatch | None, str]:
     return shift(back), shift(head) if head is not None else None, str(path)
 
 
+def align_head(back: ImuBatch, head: ImuBatch) -> ImuBatch:
+    """The head's samples on the back's clock: shifted when the data clearly say the clocks differ."""
+    from sensorbridge.pipeline.clocks import estimate_head_offset, shifted
+
+    est = estimate_head_offset(back, head)
+    if est.confident and abs(est.offset_s) >= ALIGN_MIN_S:
+        print(
+            f"note: the head clip's clock is {abs(est.offset_s):.2f} s "
+            f"{'behind' if est.offset_s > 0 else 'ahead of'} the back clip's (matched on their shared "
+            "trunk movements); shifted it",
+            file=sys.stderr,
+        )
+        return shifted(head, est.offset_s)
+    return head
+
+
 class _Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 
@@ -169,6 +188,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise AnalyzeUsageError(f"--timeline-hz {args.timeline_hz} is out of range", hint="use 0 < HZ <= 10")
     window = parse_window(args.calibration)
     back, head, what = load_inputs(args)
+    if head is not None:
+        head = align_head(back, head)
     writer = _QuaternionWriter(args.quaternions) if args.quaternions else None
     progress = _Progress(sys.stderr)
     try:
