@@ -17,78 +17,35 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
-from bumble import att, core, gatt, pairing
-from bumble.core import UUID, AdvertisingData
+from bumble import att, core, pairing
 from bumble.device import Connection
-from bumble.profiles.battery_service import BatteryService
-from bumble.profiles.device_information_service import DeviceInformationService
 
 from sensorbridge.conventions import Role
 from sensorbridge.protocol import (
-    CONTROL_UUID,
-    LOG_UUID,
-    MAX_LOG_RECORDS_PER_PAGE,
-    MIN_STREAM_MTU,
     PROTOCOL_VERSION,
     SEQ_MODULUS,
-    SERVICE_UUID,
-    STATUS_UUID,
-    STREAM_UUID,
-    TEST_COMPANY_ID,
-    AccelRange,
-    ClipState,
-    Command,
-    CommandError,
-    GyroRange,
-    LogClear,
-    LogPage,
     LogRecord,
-    LogSelect,
-    ManufacturerData,
     PacketFlags,
     Response,
-    Result,
     SamplePacket,
-    SetNeutral,
-    SetRanges,
-    SetRate,
-    SetRole,
-    SetThresholds,
-    StartStream,
-    Status,
-    StatusFlags,
-    StopStream,
-    TimeSync,
-    Vibrate,
-    VibrationPattern,
     accel_scale,
     advertised_name,
-    decode_command,
     gyro_scale,
     period_ns,
     samples_per_packet,
 )
 from sensorbridge.virtual.air import VirtualAir
+from sensorbridge.virtual.faults import ClipCounters, Faults, Vibration
+from sensorbridge.virtual.firmware import FIRMWARE, ClipFirmware
 from sensorbridge.virtual.motion import MotionSource, SteadyWearer
+from sensorbridge.virtual.profile import ClipProfile
+
+__all__ = ["ClipCounters", "ClipSpec", "Faults", "Vibration", "VirtualClip"]
 
 log = logging.getLogger(__name__)
 
-FIRMWARE: Final = (1, 0, 0)
 REBOOT_DOWNTIME_S: Final = 0.4  # world seconds a rebooting nRF52 spends before advertising again
 ADVERTISING_INTERVAL_MS: Final = 20.0  # fast advertising, so a reconnect finds the clip at once
-
-
-@dataclass(frozen=True)
-class Faults:
-    """Misbehaviour on demand. Times are world seconds (see VirtualClock)."""
-
-    drop_rate: float = 0.0  # fraction of stream notifications generated but never sent
-    disconnect_every_s: float | None = None  # the clip drops the link after this long connected
-    reboot_every_s: float | None = None  # the clip reboots (clock reset) this often
-    drift_ppm: float = 0.0  # the crystal runs fast by this much
-    stall_every_s: float | None = None  # the radio stalls this often ...
-    stall_s: float = 1.0  # ... for this long; the queued packets then go out in a burst
-    latency_max_s: float = 0.012  # notification latency, uniform in 0..max (connection events)
 
 
 @dataclass(frozen=True)
@@ -99,33 +56,6 @@ class _Queued:
     t0_us: int
     end_us: float  # device time just after its last sample
     payload: bytes
-
-
-@dataclass(frozen=True)
-class Vibration:
-    """A VIBRATE the clip obeyed, at world time ``t``."""
-
-    t: float
-    pattern: VibrationPattern
-    intensity: int
-
-
-@dataclass
-class ClipCounters:
-    """Truth for tests: what the clip did. ``sent_samples`` went out as notifications;
-    ``withheld_samples`` were streamed-for but never sent (drop fault, or the link fell while queued)."""
-
-    generated_packets: int = 0
-    sent_packets: int = 0
-    sent_samples: int = 0
-    dropped_samples: int = 0
-    withheld_samples: int = 0
-    reboots: int = 0
-    forced_disconnects: int = 0
-    connections: int = 0
-    pairings: int = 0
-    refused_pairings: int = 0
-    internal_errors: int = 0
 
 
 class _ClipPairingDelegate(pairing.PairingDelegate):
@@ -143,7 +73,7 @@ class _ClipPairingDelegate(pairing.PairingDelegate):
         return ok
 
 
-class VirtualClip:
+class VirtualClip(ClipFirmware):
     """One clip on a :class:`VirtualAir`. Create and :meth:`start` inside the running loop."""
 
     def __init__(
@@ -161,28 +91,19 @@ class VirtualClip:
         protocol_version: int = PROTOCOL_VERSION,
         firmware: tuple[int, int, int] = FIRMWARE,
     ) -> None:
+        super().__init__(
+            role,
+            battery=battery,
+            log_records=log_records,
+            protocol_version=protocol_version,
+            firmware=firmware,
+        )
         self.air = air
-        self.role = role
         self.motion: MotionSource = motion or SteadyWearer(role, seed=seed)
         self.faults = faults or Faults()
         self.address = address or air.new_address("C1" if role == Role.BACK else "C2")
-        self.battery = battery
-        self.protocol_version = protocol_version
-        self.firmware = firmware
         self.rssi_dbm = rssi_dbm
-        self.log: list[LogRecord] = list(log_records)
-        self.log_first = 0
-        self.rate_hz = 104
-        self.accel_range = AccelRange.G4
-        self.gyro_range = GyroRange.DPS500
-        self.neutral: SetNeutral | None = None
-        self.thresholds = SetThresholds()
-        self.unix_offset_us: int | None = None  # host Unix µs minus device µs, after TIME_SYNC
-        self.pairing_window = False
-        self.streaming = False
-        self.vibrations: list[Vibration] = []
-        self.commands: list[tuple[int, Result]] = []
-        self.counters = ClipCounters()
+        self._rebooting = False
         self._rng = np.random.default_rng(seed + 7919)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._conn: Connection | None = None
@@ -205,105 +126,17 @@ class VirtualClip:
             delegate=_ClipPairingDelegate(self),
             identity_address_type=pairing.PairingConfig.AddressType.RANDOM,
         )
-        self._build_gatt()
+        self.gatt = ClipProfile(
+            on_control_write=self._on_control_write,
+            read_status=self.status_bytes,
+            read_log=self._log_page,
+            read_battery=lambda: self.battery,
+            firmware=self.firmware,
+        )
+        self.device.add_services(self.gatt.services)
         self.device.on("connection", self._on_connection)
 
     # -- GATT -----------------------------------------------------------------------------------
-
-    def _build_gatt(self) -> None:
-        props = gatt.Characteristic.Properties
-        perms = gatt.Characteristic
-        self.stream_char: gatt.Characteristic[bytes] = gatt.Characteristic(
-            STREAM_UUID, props.NOTIFY, perms.READ_REQUIRES_ENCRYPTION, b""
-        )
-        self.control_char: gatt.Characteristic[bytes] = gatt.Characteristic(
-            CONTROL_UUID,
-            props.WRITE | props.NOTIFY,
-            perms.WRITE_REQUIRES_ENCRYPTION,
-            gatt.CharacteristicValue(write=self._on_control_write),
-        )
-        self.status_char: gatt.Characteristic[bytes] = gatt.Characteristic(
-            STATUS_UUID,
-            props.READ | props.NOTIFY,
-            perms.READABLE,
-            gatt.CharacteristicValue(read=lambda _c: self.status_bytes()),
-        )
-        self.log_char: gatt.Characteristic[bytes] = gatt.Characteristic(
-            LOG_UUID,
-            props.READ,
-            perms.READ_REQUIRES_ENCRYPTION,
-            gatt.CharacteristicValue(read=lambda _c: self._log_page()),
-        )
-        self.battery_service = BatteryService(lambda _c: self.battery)
-        self.device.add_services(
-            [
-                gatt.Service(
-                    SERVICE_UUID, [self.stream_char, self.control_char, self.status_char, self.log_char]
-                ),
-                self.battery_service,
-                DeviceInformationService(
-                    manufacturer_name="sensorbridge",
-                    model_number="SB-1",
-                    firmware_revision="{}.{}.{}".format(*self.firmware),
-                ),
-            ]
-        )
-
-    @property
-    def bonded(self) -> bool:
-        return self.counters.pairings > 0
-
-    def state(self) -> ClipState:
-        if self.streaming:
-            return ClipState.STREAMING
-        return ClipState.IDLE if self._conn is not None else ClipState.STANDALONE
-
-    def status(self) -> Status:
-        flags = StatusFlags.NONE
-        if self.bonded:
-            flags |= StatusFlags.BONDED
-        if self.neutral is not None:
-            flags |= StatusFlags.NEUTRAL_SET
-        if self.pairing_window:
-            flags |= StatusFlags.PAIRING_WINDOW
-        if self.unix_offset_us is not None:
-            flags |= StatusFlags.CLOCK_SYNCED
-        return Status(
-            self.state(),
-            self.role,
-            self.rate_hz,
-            self.firmware,
-            self.counters.dropped_samples,
-            len(self.log),
-            flags,
-            self.accel_range,
-            self.gyro_range,
-        )
-
-    def status_bytes(self) -> bytes:
-        raw = self.status().encode()
-        return bytes([self.protocol_version]) + raw[1:]
-
-    def _log_page(self) -> bytes:
-        first = min(self.log_first, len(self.log))
-        page = tuple(self.log[first : first + MAX_LOG_RECORDS_PER_PAGE])
-        return LogPage(first, len(self.log), page).encode()
-
-    def advertising_data(self) -> bytes:
-        return bytes(
-            AdvertisingData(
-                [
-                    (AdvertisingData.FLAGS, bytes([0x06])),  # LE General Discoverable, no BR/EDR
-                    (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, bytes(UUID(SERVICE_UUID))),
-                    (AdvertisingData.SHORTENED_LOCAL_NAME, advertised_name(self.role).encode()),
-                ]
-            )
-        )
-
-    def scan_response_data(self) -> bytes:
-        manufacturer = ManufacturerData(self.role, self.battery, self.state()).encode()
-        payload = TEST_COMPANY_ID.to_bytes(2, "little") + bytes([self.protocol_version]) + manufacturer[1:]
-        return bytes(AdvertisingData([(AdvertisingData.MANUFACTURER_SPECIFIC_DATA, payload)]))
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -357,14 +190,12 @@ class VirtualClip:
         if self._conn is connection:
             self._conn = None
             self.streaming = False
-            if self._running and self._boot_gen >= 0:
+            if self._running:
                 self._spawn(self._readvertise())
 
     async def _readvertise(self) -> None:
         if self._running and self._conn is None and not self._rebooting:
             await self._advertise()
-
-    _rebooting = False
 
     async def _disconnect(self) -> None:
         conn = self._conn
@@ -406,7 +237,20 @@ class VirtualClip:
         if self._running:
             await self._advertise()
 
-    # -- the clip's clock -----------------------------------------------------------------------
+    # -- the firmware's hooks and the clip's clock ---------------------------------------------
+
+    def _connected(self) -> bool:
+        return self._conn is not None
+
+    def _att_mtu(self) -> int:
+        return int(self._conn.att_mtu) if self._conn is not None else 0
+
+    def _world_now(self) -> float:
+        return self.air.clock.now()
+
+    def _rate_changed(self, rate_hz: int) -> None:
+        if hasattr(self.motion, "rate_hz"):
+            self.motion.rate_hz = rate_hz  # the stand-in wearer follows; the simulator keeps its own
 
     def device_us(self, world_t: float) -> float:
         """The clip's clock (µs since boot) at world time ``world_t``."""
@@ -496,7 +340,7 @@ class VirtualClip:
                 self.counters.withheld_samples += item.count
                 continue
             try:
-                await self.device.notify_subscriber(conn, self.stream_char, item.payload)
+                await self.device.notify_subscriber(conn, self.gatt.stream, item.payload)
             except Exception as e:  # a link dropping mid-send loses this packet: counted, not raised
                 log.debug("notify failed on %s: %s", self.address, e)
                 self.counters.withheld_samples += item.count
@@ -527,7 +371,7 @@ class VirtualClip:
         # Only att.ATT_Error may leave a bumble write handler: anything else leaves the client
         # waiting for a write response until its 30 s timeout.
         try:
-            response = self.handle(bytes(value), connection)
+            response = self.handle(bytes(value))
         except Exception as e:
             self.counters.internal_errors += 1
             log.exception("virtual clip failed on a command")
@@ -536,59 +380,7 @@ class VirtualClip:
 
     async def _respond(self, connection: Connection, response: Response) -> None:
         if self._conn is connection:
-            await self.device.notify_subscriber(connection, self.control_char, response.encode())
-
-    def handle(self, data: bytes, connection: Connection | None = None) -> Response:
-        """Apply one control write; returns the response the clip notifies."""
-        try:
-            token, command = decode_command(data)
-        except CommandError as e:
-            self.commands.append((e.opcode, e.result))
-            return Response(e.opcode, e.token, e.result)
-        result, value = self._apply(command, connection)
-        self.commands.append((int(command.OPCODE), result))
-        return Response(int(command.OPCODE), token, result, value if result == Result.OK else None)
-
-    def _apply(self, command: Command, connection: Connection | None) -> tuple[Result, int | None]:
-        match command:
-            case StartStream():
-                mtu = connection.att_mtu if connection is not None else 0
-                if mtu < MIN_STREAM_MTU:
-                    return Result.BAD_STATE, None
-                self.streaming = True
-            case StopStream():
-                self.streaming = False
-            case SetRate(rate_hz=rate):
-                self.rate_hz = rate
-                if hasattr(self.motion, "rate_hz"):
-                    self.motion.rate_hz = rate
-            case SetRole(role=role):
-                self.role = role
-            case Vibrate(pattern=pattern, intensity=intensity):
-                self.vibrations.append(Vibration(self.air.clock.now(), pattern, intensity))
-            case SetNeutral():
-                self.neutral = command
-            case SetThresholds():
-                self.thresholds = command
-            case TimeSync(host_unix_us=host_us):
-                device_us = round(self.device_us(self.air.clock.now()))
-                self.unix_offset_us = host_us - device_us
-                return Result.OK, device_us
-            case LogSelect(first_record=first):
-                if first > len(self.log):
-                    return Result.INVALID_PARAM, None
-                self.log_first = first
-                return Result.OK, len(self.log)
-            case LogClear(count=count):
-                if count > len(self.log):
-                    return Result.INVALID_PARAM, None
-                del self.log[:count]
-                self.log_first = 0
-            case SetRanges(accel=accel, gyro=gyro):
-                self.accel_range, self.gyro_range = accel, gyro
-            case _:
-                return Result.UNKNOWN_OPCODE, None
-        return Result.OK, None
+            await self.device.notify_subscriber(connection, self.gatt.control, response.encode())
 
 
 @dataclass
