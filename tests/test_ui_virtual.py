@@ -22,7 +22,7 @@ from sensorbridge.source import LinkState
 from sensorbridge.store.store import Store
 from sensorbridge.ui.app import build_app
 from sensorbridge.ui.live_adapter import LiveDashboardEngine
-from sensorbridge.ui.model import CalibrationPhase
+from sensorbridge.ui.model import CalibrationPhase, StretchFault
 from sensorbridge.ui.session_log import SessionLog
 from sensorbridge.ui.summaries import FixedSummaries
 from sensorbridge.ui.widgets.link_panel import LinkPanel
@@ -132,3 +132,71 @@ async def test_virtual_clips_through_the_dashboard(tmp_path: Path) -> None:
     assert alerts >= 1
     assert calibrations == 2  # back and head
     assert ended == 1
+
+
+async def test_a_badly_done_stretch_set_through_the_real_pipeline(tmp_path: Path) -> None:
+    source = VirtualSource(
+        [ClipSpec(Role.BACK, seed=4), ClipSpec(Role.HEAD, seed=5)],
+        scenario="interactive",
+        seed=6,
+        speed=SPEED,
+    )
+    store = Store.open(tmp_path / "db.sqlite")
+    engine = LiveDashboardEngine(source, expect_head=True, wearer=source.request, log=SessionLog(store))
+    app = build_app(Config(bell=False, vibrate=False), engine, FixedSummaries([]), refresh_hz=0, today=TODAY)
+    first_t: list[float] = []
+
+    def calibrate_on_cue(snap: LiveSnapshot) -> None:  # as above: the scripted calibration, on time
+        back = snap.nodes.get(Role.BACK)
+        if back is None or back.last_t is None or len(first_t) > 1:
+            return
+        if not first_t:
+            first_t.append(back.last_t)
+        elif back.last_t - first_t[0] >= 1.5:
+            first_t.append(back.last_t)
+            engine.start_calibration()
+
+    engine.live_engine.subscribe(calibrate_on_cue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(engine, lambda: engine.calibration().phase is CalibrationPhase.DONE)
+        await pilot.press("s", "enter")  # chin tuck
+        seen: set[StretchFault] = set()
+        form = {StretchFault.HEAD_JUT, StretchFault.TRUNK_COMPENSATION}
+        for attempt in range(1, 9):  # each press: one rep with one planted fault (seeded)
+            await pilot.press("b")
+            await until(engine, lambda n=attempt: _attempts(engine) >= n and _phase(engine) == "neutral")
+            progress = engine._tap.progress
+            assert progress is not None
+            seen |= {StretchFault(f) for f in progress.faults if f in set(StretchFault)}
+            if StretchFault.TOO_SHORT in seen and seen & form:
+                break
+        await pilot.press("escape")  # stop: the set is verified, summarised and stored
+        app.refresh_from_engine()
+        await pilot.pause()
+        view = engine.stretch()
+        assert view is not None
+        assert view.finished
+        assert view.verifiable
+        faults = [set(r.faults) for r in view.results]
+        assert any(StretchFault.TOO_SHORT in f for f in faults)
+        assert any(f & form for f in faults)
+        assert not any(r.ok for r in view.results)  # every rep had its fault
+        text = " ".join(plain(app.screen.query_one("#stretch-now", Static)).split())
+        assert "Set stored." in text
+        assert "released before 5 s" in text
+        assert "✘ rep 1" in text
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    stored = conn.execute("SELECT exercise, attempts FROM stretch_sets").fetchall()
+    conn.close()
+    store.close()
+    assert stored == [("chin_tuck", len(view.results))]
+
+
+def _attempts(engine: LiveDashboardEngine) -> int:
+    progress = engine._tap.progress
+    return 0 if progress is None else progress.attempts
+
+
+def _phase(engine: LiveDashboardEngine) -> str:
+    progress = engine._tap.progress
+    return "" if progress is None else progress.phase
