@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensorbridge.ble.link import NodeStream
+from sensorbridge.ble.stream import NodeStream
 from sensorbridge.conventions import Role
 from sensorbridge.protocol import PacketFlags, SamplePacket, period_ns
 from sensorbridge.samples import Gap, ImuBatch

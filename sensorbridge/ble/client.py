@@ -28,9 +28,10 @@ from sensorbridge.ble.errors import (
     LinkLostError,
     NotBondedError,
 )
-from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, LinkInfo, NodeStream, PacketTap
+from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, LinkInfo, PacketTap
 from sensorbridge.ble.reconnect import CONNECT_TIMEOUT_S, SCAN_TIMEOUT_S, LinkInput, ReconnectMachine
 from sensorbridge.ble.scan import find_clip
+from sensorbridge.ble.stream import NodeStream
 from sensorbridge.conventions import Role
 from sensorbridge.protocol import Command, Response
 from sensorbridge.source import LinkEvent, LinkState, SourceEvent
