@@ -129,6 +129,7 @@ async def stream(
 def _check_exact(src: VirtualSource, out: Collected, role: Role) -> None:
     """No sample the clip sent is lost, and the gaps account exactly for the rest of its span."""
     clip = src.clips[role]
+    assert src.ble.stream(role).decode_errors == 0
     assert out.samples(role) == clip.counters.sent_samples
     span = clip.stream_span_us
     assert span is not None
@@ -361,3 +362,30 @@ async def test_five_minutes_of_every_fault_at_once() -> None:
         assert out.states(role).count(LinkState.STREAMING) == clip.forced_disconnects + 1
     for e in errors:
         assert abs(e[Role.BACK] - e[Role.HEAD]) < ALIGN_S
+
+
+@virtual_time
+async def test_an_adapter_with_too_small_an_mtu_is_refused_with_a_hint() -> None:
+    src = VirtualSource([ClipSpec(Role.BACK, seed=1)], att_mtu=23)
+    out = Collected()
+    async with src:
+
+        async def consume() -> None:
+            async for event in src.events():
+                out.take(event)
+
+        consumer = asyncio.ensure_future(consume())
+        await _until(src, lambda: LinkState.FAILED in out.states(Role.BACK), 30.0, "back refused")
+    await consumer
+    failed = next(e for e in out.links if e.state == LinkState.FAILED)
+    assert "MTU 23" in failed.message
+    assert "Bluetooth 4.2" in failed.message
+    assert src.clips[Role.BACK].counters.connections == 1  # refused once, not retried forever
+
+
+@virtual_time
+async def test_a_smaller_mtu_streams_smaller_packets_without_loss() -> None:
+    src = VirtualSource([ClipSpec(Role.BACK, seed=1)], att_mtu=100)
+    out = await stream(src, 10.0)
+    _check_exact(src, out, Role.BACK)
+    assert {len(b) for b in out.batches[Role.BACK]} == {6}  # (100 - 3 - 20) // 12 samples a packet

@@ -27,6 +27,7 @@ from sensorbridge.ble.errors import (
     FirmwareMismatchError,
     LinkLostError,
     NotBondedError,
+    StreamRefusedError,
 )
 from sensorbridge.ble.link import FIRMWARE_HINT, ClipLink, LinkInfo, PacketTap
 from sensorbridge.ble.reconnect import CONNECT_TIMEOUT_S, SCAN_TIMEOUT_S, LinkInput, ReconnectMachine
@@ -233,7 +234,7 @@ class BleSource:
             try:
                 async with self._connect_lock:
                     info = await link.open()
-            except (FirmwareMismatchError, NotBondedError) as e:
+            except (FirmwareMismatchError, NotBondedError, StreamRefusedError) as e:
                 self._fire(node, LinkInput.REFUSED, e.describe())
                 return
             except BleError as e:
@@ -247,7 +248,11 @@ class BleSource:
                 self.bonds.allow_new = self._first_run = False
             node.battery = info.battery if info.battery is not None else node.battery
             node.rate_hz = info.status.rate_hz
-            self._fire(node, LinkInput.CONNECTED, f"streaming at {info.status.rate_hz} Hz, MTU {info.mtu}")
+            self._fire(
+                node,
+                LinkInput.CONNECTED,
+                f"streaming at {info.status.rate_hz} Hz, MTU {info.mtu or 'not reported'}",
+            )
             await link.lost.wait()
             node.link = None
             await link.close()

@@ -31,3 +31,7 @@ class LinkLostError(BleError):
 
 class CommandTimeoutError(BleError):
     """The clip did not answer a command in time."""
+
+
+class StreamRefusedError(BleError):
+    """The clip will not stream over this link (its MTU is too small)."""

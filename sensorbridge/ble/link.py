@@ -28,6 +28,7 @@ from sensorbridge.ble.errors import (
     FirmwareMismatchError,
     LinkLostError,
     NotBondedError,
+    StreamRefusedError,
 )
 from sensorbridge.ble.stream import NodeStream
 from sensorbridge.conventions import Role
@@ -79,7 +80,7 @@ class LinkInfo:
     status: Status
     battery: int | None
     firmware_revision: str
-    mtu: int
+    mtu: int | None  # None when the adapter does not tell
 
 
 class ClipLink:
@@ -145,8 +146,20 @@ class ClipLink:
         self.info = info
         return info
 
+    async def _negotiated_mtu(self) -> int | None:
+        """The ATT MTU of the link, or None when the adapter does not say. BlueZ negotiates the
+        largest MTU by itself but bleak learns it only through ``_acquire_mtu`` (bleak's own
+        ``mtu_size.py`` example does this); until then it warns and reports 23."""
+        backend = getattr(self._client, "_backend", None)
+        acquire = getattr(backend, "_acquire_mtu", None)
+        if acquire is not None and getattr(backend, "_mtu_size", None) is None:
+            try:
+                await acquire()
+            except BleakError:
+                return None  # unknown; the clip still refuses to stream if it is too small
+        return int(self._client.mtu_size)
+
     async def _setup(self, start_stream: bool) -> LinkInfo:
-        mtu = self._client.mtu_size
         try:
             status = Status.decode(bytes(await self._client.read_gatt_char(STATUS_UUID)))
         except VersionError as e:
@@ -157,11 +170,6 @@ class ClipLink:
             raise BleError(f"clip {self.address} sent an unreadable status: {e}", hint=FIRMWARE_HINT) from e
         except BleakError as e:
             raise self._wrap(e, "reading the status") from e
-        if mtu < MIN_STREAM_MTU and start_stream:
-            raise BleError(
-                f"the link to {self.address} negotiated an ATT MTU of {mtu}, below {MIN_STREAM_MTU}",
-                hint=f"use an adapter that supports an MTU of {MAX_ATT_MTU} (Bluetooth 4.2 or later)",
-            )
         try:
             battery_raw = await self._client.read_gatt_char(BATTERY_LEVEL_UUID)
             fw = bytes(await self._client.read_gatt_char(FIRMWARE_REVISION_UUID)).decode("utf-8", "replace")
@@ -170,6 +178,7 @@ class ClipLink:
         except BleakError as e:
             raise self._wrap(e, "setting up notifications") from e
         battery = battery_raw[0] if len(battery_raw) == 1 else None
+        mtu = await self._negotiated_mtu()
         await self.command(TimeSync(max(0, round(self._clock() * 1e6))))
         if status.log_records:
             records = await self.read_log()
@@ -178,6 +187,13 @@ class ClipLink:
                 await self.command(LogClear(len(records)))
         if start_stream:
             response = await self.command(StartStream())
+            if response.result == Result.BAD_STATE:
+                # The clip's only reason: the link's MTU is below the 35 bytes one sample needs.
+                raise StreamRefusedError(
+                    f"clip {self.address} cannot stream over this link (MTU {mtu or 'unknown'}, "
+                    f"it needs at least {MIN_STREAM_MTU})",
+                    hint=f"use an adapter that supports an MTU of {MAX_ATT_MTU} (Bluetooth 4.2 or later)",
+                )
             if response.result != Result.OK:
                 raise BleError(
                     f"clip {self.address} refused to stream: {response.result.name}",

@@ -276,6 +276,9 @@ class VirtualClip(ClipFirmware):
             if gen != self._boot_gen or self._rebooting:
                 await self.air.clock.sleep(0.01)
                 continue
+            # The link may have changed meanwhile (a new connection with a smaller MTU): a packet
+            # never exceeds what the link carries now; the rest waits for the next one.
+            n = max(1, min(n, self._samples_per_packet()))
             acc, gyr = self.motion.next_chunk(n)
             t0_us = self._next_sample_us
             self._next_sample_us += n * p_ns / 1000.0

@@ -18,7 +18,7 @@ from sensorbridge.ble.client import BleSource, ClipTarget, LinkTap
 from sensorbridge.ble.link import PacketTap
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
-from sensorbridge.protocol import Command, Response
+from sensorbridge.protocol import MAX_ATT_MTU, Command, Response
 from sensorbridge.sim import Action, SimOptions, WearerStream
 from sensorbridge.source import SourceEvent
 from sensorbridge.virtual.air import VirtualAir
@@ -42,6 +42,7 @@ class VirtualSource:
         scan_timeout_s: float = 5.0,
         packet_tap: PacketTap | None = None,
         link_tap: LinkTap | None = None,
+        att_mtu: int = MAX_ATT_MTU,
     ) -> None:
         if not specs:
             raise SensorbridgeError("a virtual source needs at least one clip")
@@ -59,6 +60,7 @@ class VirtualSource:
         self.bonds = bonds
         self.scan_timeout_s = scan_timeout_s
         self.packet_tap = packet_tap
+        self.att_mtu = att_mtu  # what the host's adapter asks for
         self.link_tap = link_tap
         self._air: VirtualAir | None = None
         self._ble: BleSource | None = None
@@ -91,7 +93,7 @@ class VirtualSource:
             )
             await clip.start()
             self.clips[spec.role] = clip
-        scanner, client = bleak_backends(air)
+        scanner, client = bleak_backends(air, mtu=self.att_mtu)
         self._ble = BleSource(
             [ClipTarget(spec.role) for spec in self.specs],
             scanner_backend=scanner,
