@@ -173,7 +173,7 @@ def test_live_streaming_agrees_with_offline_analysis() -> None:
     r = run("desk_short", 5)
     offline = r.analysis
     live = LivePipeline(calibrations=offline.calibrations, expect_head=True)
-    live.engine.calibrating.append((offline.calibration.start or 0.0, offline.calibration.end or 0.0))
+    live.mark_calibrating(offline.calibration.start or 0.0, offline.calibration.end or 0.0)
     samples = []
     back, head = r.batches[Role.BACK], r.batches[Role.HEAD]
     # Packets of 18 samples, the two clips interleaved by time as they would arrive.

@@ -100,6 +100,11 @@ class LivePipeline:
         self._cal_buffers = {}
         self.engine.calibrating.append(self._cal_window)
 
+    def mark_calibrating(self, start: float, end: float) -> None:
+        """Label ``[start, end)`` (s) as calibrating without running the procedure (e.g. a replay whose
+        calibration is already known), as offline analysis does for its calibration window."""
+        self.engine.calibrating.append((start, end))
+
     def _buffer_calibration(self, batch: ImuBatch) -> None:
         assert self._cal_window is not None
         _start, end = self._cal_window
