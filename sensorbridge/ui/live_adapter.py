@@ -93,6 +93,8 @@ class _Tap:
         self.over_since: float | None = None
         self.alerts: list[AlertView] = []
         self.progress: ExerciseProgress | None = None
+        self.hold_start: float | None = None  # when the current hold entered the band (host s)
+        self.set_faults: set[str] = set()  # every fault named so far in the current set
         self.calibrations: list[CalibrationResult] = []
         self.gyro_dps = 0.0  # back clip's recent rotation rate, for the stillness meter
         self.samples = 0
@@ -115,8 +117,14 @@ class _Tap:
             what = "your head is forward" if alert.reason == "forward_head" else "you are slouching"
             text = f"For {minutes:.1f} min {what}: sit tall, shoulders down and back."
             self.alerts.append(AlertView(len(self.alerts) + 1, alert.t, text, alert.level))
-        if events.exercise:
-            self.progress = events.exercise[-1]
+        for progress in events.exercise:
+            holding = progress.phase == "holding"
+            if holding and (self.progress is None or self.progress.phase != "holding"):
+                self.hold_start = progress.t
+            elif not holding:
+                self.hold_start = None
+            self.set_faults.update(progress.faults)
+            self.progress = progress
         self.calibrations.extend(events.calibration)
         if self.log is not None:
             self.log.episodes(events.episodes)
@@ -339,6 +347,8 @@ class LiveDashboardEngine:
     def start_stretch(self, kind: StretchKind, reps: int) -> None:
         self.pipeline.start_exercise(kind.value)
         self._tap.progress = None
+        self._tap.hold_start = None
+        self._tap.set_faults = set()
         self._report = None
         self._stretch = (kind, reps)
 
@@ -392,7 +402,7 @@ class LiveDashboardEngine:
             verifiable=verifiable,
             reps_target=max(target, reps),
             reps_done=self._report.valid_reps if self._report else (progress.valid_reps if progress else 0),
-            hold_s=progress.hold_s if progress else 0.0,
+            hold_s=self._hold_s(progress),
             hold_target_s=HOLD_S,
             in_zone=progress is not None and progress.phase == "holding",
             value=value,
@@ -404,6 +414,15 @@ class LiveDashboardEngine:
             results=results,
             finished=self._report is not None or (progress is not None and progress.phase == "done"),
         )
+
+    def _hold_s(self, progress: ExerciseProgress | None) -> float:
+        """Seconds in the band so far: the pipeline's figure, or counted from when the hold began
+        (its progress arrives on phase changes, the countdown must run in between)."""
+        if progress is None:
+            return 0.0
+        latest, start = self._tap.latest, self._tap.hold_start
+        running = 0.0 if latest is None or start is None else max(0.0, latest.t - start)
+        return max(progress.hold_s, running)
 
     def _head(self) -> bool:
         node = self.live_engine.latest.nodes.get(Role.HEAD)
