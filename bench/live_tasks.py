@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.errors import BenchError
 from sensorbridge.conventions import Role
 from sensorbridge.samples import ImuBatch
 
@@ -28,7 +29,12 @@ def _timed_client(durations: dict[str, list[int]]) -> Callable[[], None]:
     """
     from sensorbridge.ble.link import ClipLink
 
-    original = ClipLink._handle
+    original = getattr(ClipLink, "_handle", None)
+    if original is None:
+        raise BenchError(
+            "sensorbridge.ble.link.ClipLink has no _handle(kind, received, data) step to time any more",
+            hint="point bench/live_tasks.py at the client's per-notification consumer step",
+        )
 
     def handle(self: ClipLink, kind: Any, received: float, data: bytes) -> None:
         start = time.perf_counter_ns()
