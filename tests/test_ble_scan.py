@@ -4,6 +4,7 @@ with other firmware is named with its problem; the scan command prints them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from bleak.backends.device import BLEDevice
@@ -77,3 +78,41 @@ def test_scan_command_virtual_json(capsys: pytest.CaptureFixture[str]) -> None:
         ("SB-Back", "back", 87),
         ("SB-Head", "head", 87),
     ]
+
+
+async def test_pairing_a_new_clip_on_purpose_keeps_its_log() -> None:
+    from sensorbridge.ble.bonds import BondRegistry
+    from sensorbridge.ble.errors import ClipNotFoundError
+    from sensorbridge.ble.pairing import pair_clip
+    from sensorbridge.protocol import LogRecord
+
+    air = VirtualAir(speed=4.0)
+    records = [LogRecord(3600, 50, 10)]
+    clip = VirtualClip(air, Role.HEAD, seed=2, log_records=records)
+    await clip.start()
+    try:
+        scanner, client = bleak_backends(air)
+        bonds = BondRegistry()
+        bonds.add("C9:00:00:00:00:09")  # another clip is already ours: new ones need pairing
+        assert not bonds.accepts(clip.address)
+        info = await pair_clip(clip.address, bonds, scanner_backend=scanner, client_backend=client)
+        assert info.status.role == Role.HEAD
+        assert bonds.is_bonded(clip.address)
+        assert not bonds.allow_new
+        assert clip.counters.pairings == 1
+        assert clip.log == records  # pairing leaves the posture log for the monitor
+        assert not clip.streaming
+        with pytest.raises(ClipNotFoundError):
+            await pair_clip("C8:88:88:88:88:88", bonds, scanner_backend=scanner, scan_s=0.3)
+    finally:
+        await clip.stop()
+
+
+def test_forget_and_pair_refuse_virtual(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    (tmp_path / "bonds.json").write_text('["C1:00:00:00:00:01"]', encoding="utf-8")
+    assert main(["--db", str(db), "scan", "--forget", "c1:00:00:00:00:01"]) == 0
+    assert "forgot" in capsys.readouterr().out
+    assert (tmp_path / "bonds.json").read_text(encoding="utf-8") == "[]"
+    assert main(["--db", str(db), "scan", "--virtual", "--pair", "C1:00:00:00:00:01"]) == 2
+    assert "drop --virtual" in capsys.readouterr().err

@@ -21,7 +21,7 @@ class BondRegistry:
             except (OSError, json.JSONDecodeError) as e:
                 raise BleError(
                     f"cannot read the bonded clips file {path}: {e}",
-                    hint="delete the file and pair the clips again (sensorbridge scan --pair)",
+                    hint="delete the file and pair the clips again (sensorbridge scan --pair ADDRESS)",
                 ) from e
             if not isinstance(data, list) or not all(isinstance(a, str) for a in data):
                 raise BleError(f"{path} is not a list of addresses", hint="delete it and pair again")
@@ -38,10 +38,28 @@ class BondRegistry:
     def is_bonded(self, address: str) -> bool:
         return address.upper() in self._addresses
 
+    def remove(self, address: str) -> bool:
+        """Forget a clip; returns whether it was bonded."""
+        if address.upper() not in self._addresses:
+            return False
+        self._addresses.discard(address.upper())
+        self._save()
+        return True
+
     def add(self, address: str) -> None:
         if address.upper() in self._addresses:
             return
         self._addresses.add(address.upper())
-        if self.path is not None:
+        self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(sorted(self._addresses)), encoding="utf-8")
+        except OSError as e:
+            raise BleError(
+                f"cannot write the bonded clips file {self.path}: {e.strerror}",
+                hint="check the permissions of the sensorbridge data directory",
+            ) from e

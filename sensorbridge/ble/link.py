@@ -123,11 +123,13 @@ class ClipLink:
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    async def open(self, start_stream: bool = True) -> LinkInfo:
+    async def open(self, start_stream: bool = True, take_log: bool = True) -> LinkInfo:
+        """Connect, check the firmware, subscribe and sync the clock; then hand out and clear the
+        clip's posture log (``take_log``) and start streaming (``start_stream``)."""
         if not self._bonds.accepts(self.address):
             raise NotBondedError(
                 f"clip {self.address} is not bonded with this host",
-                hint="put the clip in pairing mode and run `sensorbridge scan --pair`",
+                hint=f"if it is yours, pair it once: sensorbridge scan --pair {self.address}",
             )
         try:
             await self._client.connect()
@@ -139,7 +141,7 @@ class ClipLink:
         self._bonds.add(self.address)
         self._spawn(self._consume())
         try:
-            info = await self._setup(start_stream)
+            info = await self._setup(start_stream, take_log)
         except BaseException:
             await self.close()
             raise
@@ -159,7 +161,7 @@ class ClipLink:
                 return None  # unknown; the clip still refuses to stream if it is too small
         return int(self._client.mtu_size)
 
-    async def _setup(self, start_stream: bool) -> LinkInfo:
+    async def _setup(self, start_stream: bool, take_log: bool) -> LinkInfo:
         try:
             status = Status.decode(bytes(await self._client.read_gatt_char(STATUS_UUID)))
         except VersionError as e:
@@ -180,7 +182,7 @@ class ClipLink:
         battery = battery_raw[0] if len(battery_raw) == 1 else None
         mtu = await self._negotiated_mtu()
         await self.command(TimeSync(max(0, round(self._clock() * 1e6))))
-        if status.log_records:
+        if take_log and status.log_records:
             records = await self.read_log()
             if records:
                 self._emit(LogRecordsEvent(self.stream.role, tuple(records)))

@@ -112,7 +112,9 @@ def build_source(
 
     addresses = [*args.device, None, None]
     targets = [ClipTarget(role, addresses[i]) for i, role in enumerate(roles)]
-    bonds = BondRegistry(config.db_path.parent / "bonds.json")
+    from sensorbridge.commands.scan import bonds_path
+
+    bonds = BondRegistry(bonds_path(config))
     ble = BleSource(targets, bonds=bonds, packet_tap=packet_tap, link_tap=link_tap)
     return ble, asyncio.sleep, time.time
 

@@ -1,11 +1,14 @@
 """``sensorbridge scan``: list the clips in range (address, name, role, battery, RSSI), by the
-posture service's full 128-bit UUID. With ``--virtual``, scans two virtual clips instead."""
+posture service's full 128-bit UUID. ``--pair ADDRESS`` pairs one more clip (after the first run,
+only bonded clips are accepted); ``--forget ADDRESS`` drops a bond. With ``--virtual``, scans two
+virtual clips instead."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 from sensorbridge.config import Config
@@ -16,6 +19,8 @@ HELP = "list the clips in range: address, name, role, battery, signal"
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="how long to listen (default 5)")
     parser.add_argument("--json", action="store_true", help="one JSON object per clip")
+    parser.add_argument("--pair", metavar="ADDRESS", help="pair with this clip and remember it")
+    parser.add_argument("--forget", metavar="ADDRESS", help="forget this clip's bond")
     parser.add_argument(
         "--virtual",
         nargs="?",
@@ -45,8 +50,30 @@ async def _scan_virtual(seconds: float) -> list[Any]:
             await clip.stop()
 
 
+def bonds_path(config: Config) -> Path:
+    """Where the bonded clips are remembered (next to the database)."""
+    return config.db_path.parent / "bonds.json"
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    from sensorbridge.ble.bonds import BondRegistry
     from sensorbridge.ble.scan import scan_clips
+
+    if args.pair or args.forget:
+        if getattr(args, "virtual", None) is not None:
+            from sensorbridge.ble.errors import BleError
+
+            raise BleError("--pair and --forget act on real clips", hint="drop --virtual")
+        bonds = BondRegistry(bonds_path(config))
+        if args.forget:
+            known = bonds.remove(args.forget)
+            print(f"forgot {args.forget}" if known else f"{args.forget} was not bonded")
+            return 0
+        from sensorbridge.ble.pairing import pair_clip
+
+        info = asyncio.run(pair_clip(args.pair, bonds))
+        print(f"paired {args.pair}: {info.status.role.name.lower()} clip, firmware {info.firmware_revision}")
+        return 0
 
     if args.seconds <= 0:
         from sensorbridge.ble.errors import BleError
