@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,44 @@ def test_cli_calibrate_reports_the_outcome(capsys: pytest.CaptureFixture[str]) -
     assert outcome is not None
     assert outcome["message"]
     assert outcome["ok"] or outcome["hint"]  # refused only with a hint (this scenario skips the bend)
+
+
+def test_a_clips_log_is_kept_as_soon_as_it_arrives(tmp_path: Path) -> None:
+    from sensorbridge.commands.monitor import store_device_log
+    from sensorbridge.config import Config
+    from sensorbridge.protocol import LogRecord
+    from sensorbridge.store.store import Store
+
+    records = tuple(LogRecord(1_790_000_000 + 3600 * i, 40, 20, 1) for i in range(3))
+    kept: list[tuple[Role, str | None, int]] = []
+    config = Config(db_path=tmp_path / "db.sqlite")
+
+    def keep(role: Role, address: str | None, recs: object) -> None:
+        assert isinstance(recs, tuple)
+        kept.append((role, address, len(recs)))
+        store_device_log(config, role, address, recs)
+
+    async def go() -> None:
+        source = VirtualSource([ClipSpec(Role.BACK, seed=1, log_records=records)])
+
+        async def world_sleep(seconds: float) -> None:
+            await source.started.wait()
+            await source.air.clock.sleep(seconds)
+
+        await monitor(
+            source,
+            world_sleep,
+            duration=5.0,
+            as_json=True,
+            calibrate_s=None,
+            expect_head=False,
+            vibrate=False,
+            out=io.StringIO(),
+            keep_log=keep,
+        )
+
+    run_virtual(go())
+    assert kept == [(Role.BACK, "C1:00:00:00:00:01", 3)]
+    with Store.open(config.db_path) as store:
+        rows = store.conn.execute("SELECT COUNT(*) FROM device_log").fetchone()
+    assert rows[0] == 3

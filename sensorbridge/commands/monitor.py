@@ -192,13 +192,27 @@ async def monitor(
     expect_head: bool,
     vibrate: bool,
     out: TextIO,
+    keep_log: Callable[[Role, str | None, Any], None] | None = None,
 ) -> Any:
-    """Run the live engine over ``source``, print every second, stop after ``duration``."""
+    """Run the live engine over ``source``, print every second, stop after ``duration``.
+    ``keep_log(role, clip address, records)`` stores a clip's posture log as soon as it arrives
+    (the clip clears it once handed over)."""
     from sensorbridge.live import LiveEngine
     from sensorbridge.pipeline.live import LivePipeline
 
     pipeline = LivePipeline(expect_head=expect_head)
     engine = LiveEngine(source, pipeline, vibrate=vibrate)
+    if keep_log is not None:
+        kept = 0
+
+        def store_new_logs(snap: Any) -> None:
+            nonlocal kept
+            for event in engine.log_records[kept:]:
+                node = snap.nodes.get(event.role)
+                keep_log(event.role, node.address if node is not None else None, event.records)
+            kept = len(engine.log_records)
+
+        engine.subscribe(store_new_logs)
     if calibrate_s is not None:
         started = False
 
@@ -228,6 +242,18 @@ async def monitor(
     return result
 
 
+def store_device_log(config: Config, role: Role, address: str | None, records: Any) -> None:
+    """Hours a clip logged on its own, into the database (an hour stored twice counts once)."""
+    from sensorbridge.store.store import Store
+
+    with Store.open(config.db_path) as store:
+        clip_id = store.upsert_clip(address or f"unknown-{role.name.lower()}", role, bonded=True)
+        new, known = store.add_device_log(clip_id, records, read_at=time.time())
+    print(
+        f"stored {new} hours from the {role.name.lower()} clip's log ({known} already known)", file=sys.stderr
+    )
+
+
 def run_loop(args: argparse.Namespace, coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run``, or the virtual-time loop for ``--speed inf``."""
     if math.isinf(args.speed):
@@ -250,6 +276,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             expect_head=not args.no_head,
             vibrate=config.vibrate,
             out=sys.stdout,
+            keep_log=lambda role, address, records: store_device_log(config, role, address, records),
         ),
     )
     if not any(node.samples for node in snap.nodes.values()):
