@@ -138,3 +138,15 @@ def test_meter_and_zone_bar() -> None:
     assert bar.plain[21] == "─"
     with pytest.raises(ValueError, match="zone"):
         zone_bar(1.0, (20.0, 10.0), span=30.0)
+
+
+def test_history_rows_fill_the_box_newest_on_the_right() -> None:
+    from sensorbridge.ui.widgets.history import SCALE_DEG, history_rows
+
+    lo, hi = SCALE_DEG
+    rows = history_rows((hi, None, lo), 5, 2)
+    assert len(rows) == 2
+    assert all(len(r) == 5 for r in rows)
+    assert [r[2] for r in rows] == ["█", "█"]  # the oldest known value, at the top of the scale
+    assert rows[1][3:] == "  "  # an unknown second and the bottom of the scale draw nothing
+    assert rows[0][:2] == "  "  # not yet five minutes of history: blank on the left

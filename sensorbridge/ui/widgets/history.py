@@ -1,4 +1,4 @@
-"""The scrolling history of thoracic flexion: the last minutes as a sparkline."""
+"""The scrolling history of thoracic flexion: the last minutes as a chart that fills its box."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ from rich.text import Text
 from textual.widget import Widget
 
 from sensorbridge.ui.model import HISTORY_SECONDS
-from sensorbridge.ui.render import sparkline
+from sensorbridge.ui.render import bar_chart, resample_max
 
 SCALE_DEG = (-10.0, 40.0)  # a fixed scale, so a calm line stays low instead of magnifying noise
+
+
+def history_rows(values: tuple[float | None, ...], width: int, height: int) -> list[str]:
+    """``height`` rows of bars, newest on the right; one column per ``len(values) / width`` seconds
+    (its peak), unknown seconds blank. Degrees on the fixed ``SCALE_DEG``."""
+    lo, hi = SCALE_DEG
+    pad: list[float | None] = [None] * max(0, width - len(values))
+    cols = resample_max(values, width) if len(values) > width else pad + list(values)
+    amounts = [0.0 if v is None else min(max(v, lo), hi) - lo for v in cols]
+    return bar_chart(amounts, height, top=hi - lo)
 
 
 class HistoryChart(Widget):
@@ -30,11 +40,10 @@ class HistoryChart(Widget):
 
     def render(self) -> RenderableType:
         width = max(1, self.size.width)
-        lo, hi = SCALE_DEG
-        line = sparkline(self.values, width, lo=lo, hi=hi)
-        text = Text(line, style="cyan")
+        rows = max(1, self.size.height - 1)
         known = [v for v in self.values[-5:] if v is not None]
         over = bool(known) and max(known) > self.limit
-        note = f"\n{lo:+.0f}°..{hi:+.0f}°, slouch at {self.limit:.0f}°"
-        text.append(note, style="red" if over else "dim")
+        text = Text("\n".join(history_rows(self.values, width, rows)), style="red" if over else "cyan")
+        lo, hi = SCALE_DEG
+        text.append(f"\n{lo:+.0f}°..{hi:+.0f}°, slouch at {self.limit:.0f}°", style="dim")
         return text
