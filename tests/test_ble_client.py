@@ -389,3 +389,29 @@ async def test_a_smaller_mtu_streams_smaller_packets_without_loss() -> None:
     out = await stream(src, 10.0)
     _check_exact(src, out, Role.BACK)
     assert {len(b) for b in out.batches[Role.BACK]} == {6}  # (100 - 3 - 20) // 12 samples a packet
+
+
+@virtual_time
+async def test_after_an_hour_out_of_range_the_clips_log_is_handed_over() -> None:
+    src = VirtualSource([ClipSpec(Role.BACK, Faults(outage_every_s=20.0, outage_s=4000.0), seed=1)])
+    out = Collected()
+    async with src:
+
+        async def consume() -> None:
+            async for event in src.events():
+                out.take(event)
+
+        consumer = asyncio.ensure_future(consume())
+        await _until(src, lambda: bool(out.logs), 5000.0, "the log handed over after the outage")
+        await _until(src, lambda: src.connected_roles() == {Role.BACK}, 60.0, "streaming again")
+    await consumer
+    clip = src.clips[Role.BACK]
+    assert clip.counters.outages == 1
+    records = [r for event in out.logs for r in event.records]
+    minutes = sum(r.upright_min + r.slouched_min for r in records)
+    assert 64 <= minutes <= 67  # 4000 s standalone, counted in whole minutes per clock hour
+    assert all(r.slouched_min == 0 for r in records)  # no neutral set: everything counts upright
+    assert all(not r.flags for r in records)  # the clock was synced before the outage: Unix hours
+    assert {r.hour_start % 3600 for r in records} == {0}
+    assert clip.log == []  # handed over, then cleared
+    assert out.states(Role.BACK).count(LinkState.STREAMING) == 2

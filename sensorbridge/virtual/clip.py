@@ -104,6 +104,7 @@ class VirtualClip(ClipFirmware):
         self.address = address or air.new_address("C1" if role == Role.BACK else "C2")
         self.rssi_dbm = rssi_dbm
         self._rebooting = False
+        self._away_until: float | None = None
         self._rng = np.random.default_rng(seed + 7919)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._conn: Connection | None = None
@@ -149,6 +150,8 @@ class VirtualClip(ClipFirmware):
         self._spawn(self._sender())
         if self.faults.reboot_every_s:
             self._spawn(self._reboot_loop(self.faults.reboot_every_s))
+        if self.faults.outage_every_s:
+            self._spawn(self._outage_loop(self.faults.outage_every_s))
 
     async def stop(self) -> None:
         self._running = False
@@ -194,7 +197,7 @@ class VirtualClip(ClipFirmware):
                 self._spawn(self._readvertise())
 
     async def _readvertise(self) -> None:
-        if self._running and self._conn is None and not self._rebooting:
+        if self._running and self._conn is None and not self._rebooting and self._away_until is None:
             await self._advertise()
 
     async def _disconnect(self) -> None:
@@ -215,6 +218,26 @@ class VirtualClip(ClipFirmware):
         while True:
             await self.air.clock.sleep(every_s)
             await self.reboot()
+
+    async def _outage_loop(self, every_s: float) -> None:
+        while True:
+            await self.air.clock.sleep(every_s)
+            await self.out_of_range(self.faults.outage_s)
+
+    async def out_of_range(self, seconds: float) -> None:
+        """The wearer walks away: the link drops, nobody hears the clip for ``seconds``; it keeps
+        sampling and logs posture minutes standalone, to hand over at the next connection."""
+        self.counters.outages += 1
+        self._rebooting = True  # no re-advertising meanwhile
+        self.withhold_queue()
+        await self._disconnect()
+        await self.device.stop_advertising()
+        self._rebooting = False
+        self._away_until = self.air.clock.now() + seconds
+        await self.air.clock.sleep(seconds)
+        self._away_until = None
+        if self._running and self._conn is None:
+            await self._advertise()
 
     async def reboot(self) -> None:
         """Power-cycle: the link drops, RAM (queued packets, stream state) is lost, the clock and
@@ -284,7 +307,10 @@ class VirtualClip(ClipFirmware):
             self._next_sample_us += n * p_ns / 1000.0
             conn = self._conn
             if not (self.streaming and conn is not None):
-                continue  # standalone: the firmware would log posture minutes here
+                if conn is None:  # no host at all: the firmware logs posture minutes itself
+                    up = acc.mean(axis=0)
+                    self.log_standalone(self._next_sample_us, n * p_ns * 1e-9, (up[0], up[1], up[2]))
+                continue
             self._emit_packet(conn, round(t0_us), p_ns, acc, gyr)
 
     def _emit_packet(self, conn: Connection, t0_us: int, p_ns: int, acc: np.ndarray, gyr: np.ndarray) -> None:

@@ -19,6 +19,8 @@ class Faults:
     stall_every_s: float | None = None  # the radio stalls this often ...
     stall_s: float = 1.0  # ... for this long; the queued packets then go out in a burst
     latency_max_s: float = 0.012  # notification latency, uniform in 0..max (connection events)
+    outage_every_s: float | None = None  # the wearer walks out of range this often ...
+    outage_s: float = 600.0  # ... for this long: no link, no advertising; the clip logs standalone
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,4 @@ class ClipCounters:
     pairings: int = 0
     refused_pairings: int = 0
     internal_errors: int = 0
+    outages: int = 0

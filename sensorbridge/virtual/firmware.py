@@ -5,6 +5,7 @@ puts it on a bumble peripheral; the hooks at the end are what it needs from ther
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -25,6 +26,7 @@ from sensorbridge.protocol import (
     LogClear,
     LogPage,
     LogRecord,
+    LogRecordFlags,
     LogSelect,
     ManufacturerData,
     Response,
@@ -77,6 +79,8 @@ class ClipFirmware:
         self.vibrations: list[Vibration] = []
         self.commands: list[tuple[int, Result]] = []
         self.counters = ClipCounters()
+        # Standalone posture seconds per logged hour: (hour_start, flags) -> [upright s, slouched s].
+        self._standalone: dict[tuple[int, LogRecordFlags], list[float]] = {}
 
     @property
     def bonded(self) -> bool:
@@ -178,13 +182,51 @@ class ClipFirmware:
             case LogClear(count=count):
                 if count > len(self.log):
                     return Result.INVALID_PARAM, None
+                cleared = {(r.hour_start, r.flags) for r in self.log[:count]}
                 del self.log[:count]
                 self.log_first = 0
+                for key in cleared:  # handed over: an hour still running starts a fresh record
+                    self._standalone.pop(key, None)
             case SetRanges(accel=accel, gyro=gyro):
                 self.accel_range, self.gyro_range = accel, gyro
             case _:
                 return Result.UNKNOWN_OPCODE, None
         return Result.OK, None
+
+    # -- the standalone posture log -----------------------------------------------------------
+
+    def log_standalone(self, device_us: float, seconds: float, up: tuple[float, float, float]) -> None:
+        """Count ``seconds`` worn without a host, ending at device time ``device_us``, as upright or
+        slouched by the tilt of ``up`` (mean specific force, sensor frame) from the neutral set
+        with SET_NEUTRAL (upright when none is set). Updates the hour's record in the log."""
+        if self.unix_offset_us is not None:
+            t_s, flags = (device_us + self.unix_offset_us) * 1e-6, LogRecordFlags.NONE
+        else:
+            t_s, flags = device_us * 1e-6, LogRecordFlags.CLOCK_UNSYNCED
+        hour = int(t_s // 3600) * 3600
+        acc = self._standalone.setdefault((hour, flags), [0.0, 0.0])
+        acc[1 if self._slouched(up) else 0] += seconds
+        upright, slouched = (min(60, int(v // 60)) for v in acc)
+        slouched = min(slouched, 60 - upright)
+        if upright + slouched == 0:
+            return  # nothing worth a record yet
+        record = LogRecord(hour, upright, slouched, 0, flags)
+        for i, old in enumerate(self.log):
+            if (old.hour_start, old.flags) == (hour, flags):
+                self.log[i] = record
+                return
+        self.log.append(record)
+
+    def _slouched(self, up: tuple[float, float, float]) -> bool:
+        if self.neutral is None:
+            return False
+        n = (self.neutral.gx, self.neutral.gy, self.neutral.gz)
+        dot = sum(a * b for a, b in zip(up, n, strict=True))
+        norm = math.sqrt(sum(a * a for a in up)) * math.sqrt(sum(b * b for b in n))
+        if norm == 0.0:
+            return False
+        angle_deg = math.degrees(math.acos(max(-1.0, min(1.0, dot / norm))))
+        return angle_deg * 100 > self.thresholds.angle_cdeg
 
     # -- hooks ----------------------------------------------------------------------------------
 
