@@ -60,8 +60,8 @@ from sensorbridge.source import LogRecordsEvent, SourceEvent
 
 COMMAND_TIMEOUT_S: Final = 5.0  # a clip answers within a few connection intervals; 5 s means gone
 FIRMWARE_HINT: Final = (
-    f"flash firmware that speaks protocol version {PROTOCOL_VERSION} "
-    "(firmware/README.md: `make firmware`, then the nRF52840 DFU steps)"
+    f"flash firmware that speaks protocol version {PROTOCOL_VERSION}: build firmware/app with west and "
+    "copy zephyr.uf2 to the clip's XIAO-SENSE drive (double-tap reset), as firmware/README.md shows"
 )
 
 Emit = Callable[[SourceEvent], None]
