@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 
 from sensorbridge.ble.bonds import BondRegistry
+from sensorbridge.ble.client import BleSource, ClipTarget
 from sensorbridge.conventions import Role
 from sensorbridge.protocol import LogRecord, Result, SetRate, Vibrate, VibrationPattern, period_ns
 from sensorbridge.samples import Gap, ImuBatch
 from sensorbridge.source import LinkEvent, LinkState, LogRecordsEvent, SampleSource, SourceEvent
+from sensorbridge.virtual.backend import bleak_backends
 from sensorbridge.virtual.clip import ClipSpec, Faults
 from sensorbridge.virtual.rig import VirtualSource
 from sensorbridge.virtual.timeloop import run_virtual
@@ -415,3 +417,35 @@ async def test_after_an_hour_out_of_range_the_clips_log_is_handed_over() -> None
     assert {r.hour_start % 3600 for r in records} == {0}
     assert clip.log == []  # handed over, then cleared
     assert out.states(Role.BACK).count(LinkState.STREAMING) == 2
+
+
+@virtual_time
+async def test_a_clip_chosen_by_address_takes_the_role_it_is_used_for() -> None:
+    src = VirtualSource([ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)])
+    async with src:
+        # A second client on the same air asks for the back clip's address as its head node.
+        await src.ble.close()  # only the second client may hold the clips
+        scanner, client = bleak_backends(src.air, host_address="F2:F2:F2:F2:F2:F2")
+        back_clip = src.clips[Role.BACK]
+        other = BleSource(
+            [ClipTarget(Role.HEAD, back_clip.address)],
+            scanner_backend=scanner,
+            client_backend=client,
+            clock=src.air.clock,
+            sleep=src.air.clock.sleep,
+        )
+        batches: list[ImuBatch] = []
+        async with other:
+
+            async def consume() -> None:
+                async for event in other.events():
+                    if isinstance(event, ImuBatch):
+                        batches.append(event)
+
+            consumer = asyncio.ensure_future(consume())
+            await _until(src, lambda: len(batches) > 20, 60.0, "the re-roled clip streaming")
+        await consumer
+    assert back_clip.role == Role.HEAD
+    assert (4, Result.OK) in back_clip.commands  # SET_ROLE
+    assert {b.role for b in batches} == {Role.HEAD}
+    assert other.stream(Role.HEAD).decode_errors == 0

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from bleak import BleakClient
@@ -51,6 +51,7 @@ from sensorbridge.protocol import (
     Response,
     Result,
     SamplePacket,
+    SetRole,
     StartStream,
     Status,
     TimeSync,
@@ -181,6 +182,17 @@ class ClipLink:
             raise self._wrap(e, "setting up notifications") from e
         battery = battery_raw[0] if len(battery_raw) == 1 else None
         mtu = await self._negotiated_mtu()
+        if status.role != self.stream.role:
+            # Chosen by address for the other node (e.g. `--device` order): the clip takes the role
+            # it is used for, and keeps it across reboots.
+            response = await self.command(SetRole(self.stream.role))
+            if response.result != Result.OK:
+                raise BleError(
+                    f"clip {self.address} refused to become the {self.stream.role.name.lower()} clip: "
+                    f"{response.result.name}",
+                    hint="give the addresses in the order back, then head",
+                )
+            status = replace(status, role=self.stream.role)
         await self.command(TimeSync(max(0, round(self._clock() * 1e6))))
         if take_log and status.log_records:
             records = await self.read_log()
