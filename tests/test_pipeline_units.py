@@ -356,3 +356,18 @@ def test_clock_offset_needs_shared_movement_to_be_confident() -> None:
     est = estimate_head_offset(moved, late)
     assert est.confident
     assert est.offset_s == pytest.approx(4.0, abs=0.06)
+
+
+@pytest.mark.parametrize("rate", [50.0, 200.0])
+def test_another_imus_rate_is_measured_not_assumed(rate: float) -> None:
+    base = clip_samples(smooth_steps(200, [(40, 120, 20)]))
+    # Resample the 104 Hz clip to another IMU's rate (the thorax moves slowly: linear is enough).
+    t = np.arange(0.0, base.t[-1], 1.0 / rate)
+    acc = np.stack([np.interp(t, base.t, base.acc[:, i]) for i in range(3)], axis=1)
+    gyr = np.stack([np.interp(t, base.t, base.gyr[:, i]) for i in range(3)], axis=1)
+    a = analyze(ImuBatch(Role.BACK, t, acc, gyr), calibration_window=(0.0, 10.0))
+    assert a.samples["back_filtered"] == pytest.approx(t.size, rel=0.001)  # no filling, no dropping
+    (ep,) = a.slouch_episodes
+    assert ep.peak_flexion == pytest.approx(20.0, abs=0.7)
+    mid = (a.timeline.t > 60) & (a.timeline.t < 100)
+    assert np.nanmean(a.timeline.thoracic_flexion[mid]) == pytest.approx(20.0, abs=0.5)

@@ -9,6 +9,7 @@ receive clock, counted from the back clip's first sample, so the two clips share
 then the optional bend and nod); without it, the first 12 s (the dashboard's guided procedure).
 When the two clips' clocks clearly differ (CSV files written from each clip's own clock), the head is
 shifted onto the back's clock by the lag that lines up their trunk movements, and a note says so.
+A CSV from another IMU is filtered at its own rate (its median sample spacing).
 ``--quaternions DIR`` writes ``back.csv`` (and ``head.csv``): ``t,qw,qx,qy,qz``, each filtered
 sample's sensor orientation in the z-up earth frame; it needs no calibration.
 """

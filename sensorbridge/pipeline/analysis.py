@@ -118,6 +118,18 @@ def _window(batch: ImuBatch, start: float, end: float) -> ImuBatch:
     return ImuBatch(batch.role, batch.t[lo:hi], batch.acc[lo:hi], batch.gyr[lo:hi])
 
 
+def input_rate(batch: ImuBatch, nominal_hz: float) -> float:
+    """The sample rate (Hz) of an input: ``nominal_hz`` when its median spacing is within 2 % of it
+    (a clip's own rate error is far smaller), else the median spacing's (another IMU's CSV file)."""
+    if len(batch) < 3:
+        return nominal_hz
+    median = float(np.median(np.diff(batch.t)))
+    if median <= 0.0:
+        raise ValueError("sample times do not increase")
+    measured = 1.0 / median
+    return nominal_hz if abs(measured / nominal_hz - 1.0) <= 0.02 else round(measured, 3)
+
+
 def calibrate_window(
     batches: Mapping[Role, ImuBatch],
     window: tuple[float, float],
@@ -184,9 +196,11 @@ def analyze(
     else:
         cals = dict(calibrations or {})
         cal_result = CalibrationResult(True, None, None, "stored calibrations", None, tuple(cals))
+    rates = {role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()}
     engine = Engine(
         settings,
         cals,
+        rates=rates,
         expect_head=head is not None,
         exercise=exercise,
         keep_quaternions=quaternion_sink is not None,

@@ -71,8 +71,10 @@ class Engine:
         expect_head: bool = False,
         exercise: str | None = None,
         keep_quaternions: bool = False,
+        rates: Mapping[Role, float] | None = None,
     ) -> None:
         self.settings = settings
+        self.rates = dict(rates or {})  # per node, Hz; default the clip's (settings.stream.rate_hz)
         self.calibrations = {r: (calibrations or {}).get(r) or ClipCalibration.nominal(r) for r in Role}
         self.expect_head = expect_head
         self.keep_quaternions = keep_quaternions
@@ -110,7 +112,8 @@ class Engine:
 
     def _node(self, role: Role) -> NodeStream:
         if role not in self.nodes:
-            self.nodes[role] = NodeStream(role, self.settings, self.calibrations[role].intrinsics)
+            intr = self.calibrations[role].intrinsics
+            self.nodes[role] = NodeStream(role, self.settings, intr, self.rates.get(role))
             self._seed_bias(self.nodes[role], self.calibrations[role])
             if role is Role.HEAD:
                 self.expect_head = True
