@@ -224,7 +224,13 @@ class LiveDashboardEngine:
             result = results[0]
             self._cal_start = None
             if result.ok:
-                self._cal = replace(self._cal, phase=CalibrationPhase.DONE, progress=1.0, seconds_left=0.0)
+                self._cal = replace(
+                    self._cal,
+                    phase=CalibrationPhase.DONE,
+                    progress=1.0,
+                    seconds_left=0.0,
+                    detail=result.message,
+                )
             else:
                 self._cal = replace(
                     self._cal,

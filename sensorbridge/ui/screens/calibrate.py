@@ -37,6 +37,8 @@ def describe(view: CalibrationView, *, width: int = 30) -> Text:
     elif phase is CalibrationPhase.DONE:
         text.append("✔ Calibrated. ", style="bold green")
         text.append("Your neutral pose is stored and in use now. Press Enter to calibrate again.")
+        if view.detail:
+            text.append(f"\n({view.detail})", style="dim")
     else:
         assert view.failure is not None  # FAILED always carries its reason
         why, what = CALIBRATION_FAILURES[view.failure]
