@@ -449,3 +449,14 @@ async def test_a_clip_chosen_by_address_takes_the_role_it_is_used_for() -> None:
     assert (4, Result.OK) in back_clip.commands  # SET_ROLE
     assert {b.role for b in batches} == {Role.HEAD}
     assert other.stream(Role.HEAD).decode_errors == 0
+
+
+@virtual_time
+async def test_when_every_node_is_refused_the_events_end() -> None:
+    src = VirtualSource([ClipSpec(Role.BACK, seed=1, protocol_version=3)])
+    states: list[LinkState] = []
+    async with src, asyncio.timeout(120.0):  # loop time: virtual seconds
+        async for event in src.events():
+            if isinstance(event, LinkEvent):
+                states.append(event.state)
+    assert states[-1] == LinkState.FAILED

@@ -120,8 +120,12 @@ class BleSource:
 
     def _node_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
+        if task.cancelled():
+            return
+        if (error := task.exception()) is not None:
             self._events.put_nowait(error)  # a bug must not pass as a quiet node: the reader sees it
+        elif not self._tasks and not self._closed:
+            self._events.put_nowait(None)  # every node was refused: nothing more will come
 
     async def close(self) -> None:
         if self._closed:

@@ -280,8 +280,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         ),
     )
     if not any(node.samples for node in snap.nodes.values()):
+        why = "; ".join(f"{r.name.lower()}: {n.message}" for r, n in sorted(snap.nodes.items()) if n.message)
         raise MonitorError(
-            "no samples arrived from any clip",
+            "no samples arrived from any clip" + (f" ({why})" if why else ""),
             hint="check that the clips are charged and near; `sensorbridge scan` lists what is heard",
         )
     return 0
