@@ -3,8 +3,11 @@ with other firmware is named with its problem; the scan command prints them."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bleak.backends.device import BLEDevice
@@ -17,6 +20,17 @@ from sensorbridge.protocol import SERVICE_UUID, TEST_COMPANY_ID, ClipState
 from sensorbridge.virtual.air import VirtualAir
 from sensorbridge.virtual.backend import bleak_backends
 from sensorbridge.virtual.clip import VirtualClip
+from sensorbridge.virtual.timeloop import run_virtual
+
+
+def virtual_time(test: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], None]:
+    """Run an async test on the virtual-time loop (a plain test to pytest)."""
+
+    @functools.wraps(test)
+    def run() -> None:
+        run_virtual(test())
+
+    return run
 
 
 def _adv(manufacturer: bytes | None) -> AdvertisementData:
@@ -46,6 +60,7 @@ def test_parse_advert() -> None:
     assert broken.problem is not None
 
 
+@virtual_time
 async def test_scan_and_find_two_virtual_clips() -> None:
     air = VirtualAir(speed=4.0)
     back = VirtualClip(air, Role.BACK, seed=1, rssi_dbm=-48, battery=55)
@@ -80,6 +95,7 @@ def test_scan_command_virtual_json(capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
+@virtual_time
 async def test_pairing_a_new_clip_on_purpose_keeps_its_log() -> None:
     from sensorbridge.ble.bonds import BondRegistry
     from sensorbridge.ble.errors import ClipNotFoundError

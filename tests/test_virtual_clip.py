@@ -3,7 +3,9 @@ advertising, the GATT profile, security, every command with its result code, and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 from bleak import BleakClient, BleakScanner
@@ -45,6 +47,7 @@ from sensorbridge.protocol import (
 from sensorbridge.virtual.air import VirtualAir
 from sensorbridge.virtual.backend import bleak_backends
 from sensorbridge.virtual.clip import VirtualClip
+from sensorbridge.virtual.timeloop import run_virtual
 
 LOG = tuple(LogRecord(1_700_000_000 + 3600 * i, 40, 20 - i % 3, i % 2) for i in range(35))
 
@@ -55,13 +58,29 @@ class Rig:
         self.scanner, self.client = bleak_backends(air)
 
 
-@pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
-    air = VirtualAir(speed=5.0)
-    clip = VirtualClip(air, Role.BACK, seed=3, log_records=LOG)
-    await clip.start()
-    yield Rig(air, clip)
-    await clip.stop()
+def with_rig(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run ``test(rig, **params)`` on the virtual-time loop with a fresh air and one clip, so no
+    wait depends on how busy the machine is (pytest sees a plain test without ``rig``)."""
+    signature = inspect.signature(test)
+
+    def run(**params: Any) -> None:
+        async def go() -> None:
+            air = VirtualAir()
+            clip = VirtualClip(air, Role.BACK, seed=3, log_records=LOG)
+            await clip.start()
+            try:
+                await test(Rig(air, clip), **params)
+            finally:
+                await clip.stop()
+
+        run_virtual(go())
+
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for name, p in signature.parameters.items() if name != "rig"]
+    )
+    run.__name__ = test.__name__
+    run.__doc__ = test.__doc__
+    return run
 
 
 async def _connected(rig: Rig, pair: bool = True) -> BleakClient:
@@ -96,6 +115,7 @@ async def _yield() -> None:
     await asyncio.sleep(0.001)
 
 
+@with_rig
 async def test_discovery_shows_name_rssi_role_battery(rig: Rig) -> None:
     assert len(rig.clip.advertising_data()) <= 31
     assert len(rig.clip.scan_response_data()) <= 31
@@ -115,6 +135,7 @@ async def test_discovery_shows_name_rssi_role_battery(rig: Rig) -> None:
     assert other == []
 
 
+@with_rig
 async def test_find_device_by_filter(rig: Rig) -> None:
     device = await BleakScanner.find_device_by_filter(
         lambda d, ad: ad.local_name == "SB-Back", timeout=2.0, backend=rig.scanner
@@ -123,6 +144,7 @@ async def test_find_device_by_filter(rig: Rig) -> None:
     assert device.address == rig.clip.address
 
 
+@with_rig
 async def test_gatt_profile_mtu_and_information(rig: Rig) -> None:
     client = await _connected(rig)
     try:
@@ -148,6 +170,7 @@ async def test_gatt_profile_mtu_and_information(rig: Rig) -> None:
         await client.disconnect()
 
 
+@with_rig
 async def test_without_pairing_the_control_point_needs_encryption(rig: Rig) -> None:
     client = await _connected(rig, pair=False)
     try:
@@ -161,6 +184,7 @@ async def test_without_pairing_the_control_point_needs_encryption(rig: Rig) -> N
     assert rig.clip.commands == []
 
 
+@with_rig
 async def test_every_command_answers_with_its_result(rig: Rig) -> None:
     client = await _connected(rig)
     responses = Responses()
@@ -197,6 +221,7 @@ async def test_every_command_answers_with_its_result(rig: Rig) -> None:
         await client.disconnect()
 
 
+@with_rig
 async def test_log_pages_and_clear(rig: Rig) -> None:
     client = await _connected(rig)
     responses = Responses()
@@ -216,6 +241,7 @@ async def test_log_pages_and_clear(rig: Rig) -> None:
         await client.disconnect()
 
 
+@with_rig
 async def test_stream_packets_fill_the_mtu(rig: Rig) -> None:
     client = await _connected(rig)
     responses = Responses()
@@ -235,6 +261,7 @@ async def test_stream_packets_fill_the_mtu(rig: Rig) -> None:
 
 
 @pytest.mark.parametrize(("mtu", "per_packet"), [(100, 6), (35, 1)])
+@with_rig
 async def test_packets_follow_a_smaller_mtu(rig: Rig, mtu: int, per_packet: int) -> None:
     _scanner, small = bleak_backends(rig.air, mtu=mtu)
     client = BleakClient(rig.clip.address, backend=small, pair=True, timeout=10.0)
@@ -254,6 +281,7 @@ async def test_packets_follow_a_smaller_mtu(rig: Rig, mtu: int, per_packet: int)
     assert all(len(p) <= mtu - 3 for p in packets[:3])
 
 
+@with_rig
 async def test_too_small_an_mtu_cannot_stream(rig: Rig) -> None:
     _scanner, tiny = bleak_backends(rig.air, mtu=23)
     client = BleakClient(rig.clip.address, backend=tiny, pair=True, timeout=10.0)
@@ -267,6 +295,7 @@ async def test_too_small_an_mtu_cannot_stream(rig: Rig) -> None:
     assert not rig.clip.streaming
 
 
+@with_rig
 async def test_bonding_second_connection_does_not_pair_again(rig: Rig) -> None:
     for _ in range(2):
         client = await _connected(rig)
@@ -286,6 +315,7 @@ async def test_bonding_second_connection_does_not_pair_again(rig: Rig) -> None:
     assert keys.ltk_peripheral is None
 
 
+@with_rig
 async def test_a_bonded_clip_refuses_a_stranger(rig: Rig) -> None:
     client = await _connected(rig)
     await client.disconnect()
