@@ -371,3 +371,17 @@ def test_another_imus_rate_is_measured_not_assumed(rate: float) -> None:
     assert ep.peak_flexion == pytest.approx(20.0, abs=0.7)
     mid = (a.timeline.t > 60) & (a.timeline.t < 100)
     assert np.nanmean(a.timeline.thoracic_flexion[mid]) == pytest.approx(20.0, abs=0.5)
+
+
+def test_a_refused_head_clip_does_not_discard_the_back_clips_calibration() -> None:
+    back = clip_samples(smooth_steps(40, [(12, 16, 30)]))
+    n = len(back)
+    rng = np.random.default_rng(9)
+    desk = np.tile([0.0, 0.0, STANDARD_GRAVITY], (n, 1)) + rng.normal(0, 0.02, (n, 3))
+    head = ImuBatch(Role.HEAD, back.t.copy(), desk, rng.normal(0, 0.002, (n, 3)))
+    a = analyze(back, head, calibration_window=(0.0, 20.0))
+    assert not a.calibration.ok
+    assert "head clip" in a.calibration.message
+    assert a.calibration.roles == (Role.BACK,)
+    assert a.calibrations[Role.BACK].mounting_measured
+    assert not a.calibrations[Role.HEAD].neutral_measured

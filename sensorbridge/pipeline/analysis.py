@@ -135,10 +135,16 @@ def calibrate_window(
     window: tuple[float, float],
     base: Mapping[Role, ClipCalibration] | None = None,
 ) -> tuple[CalibrationResult, dict[Role, ClipCalibration]]:
-    """Run the calibration procedure on each clip's samples in ``window`` (s, input clock)."""
+    """Run the calibration procedure on each clip's samples in ``window`` (s, input clock).
+
+    A clip whose procedure is refused keeps its previous (or the nominal) calibration; the others
+    keep what they measured. The result is ``ok`` only when every clip calibrated, and says why not.
+    """
     start, end = window
     cals: dict[Role, ClipCalibration] = {}
+    done: list[Role] = []
     measured: list[Role] = []
+    refusals: list[tuple[Role, CalibrationError]] = []
     for role, batch in batches.items():
         intr = base[role].intrinsics if base and role in base else None
         w = _window(batch, start, end)
@@ -146,15 +152,23 @@ def calibrate_window(
         try:
             cals[role] = calibrate_clip(role, w.t, acc, gyr, intrinsics=intr)
         except CalibrationError as e:
-            nominal = {r: (base or {}).get(r) or ClipCalibration.nominal(r) for r in batches}
-            msg = f"{role.name.lower()} clip: {e}"
-            return CalibrationResult(False, start, end, msg, e.hint, ()), nominal
+            cals[role] = (base or {}).get(role) or ClipCalibration.nominal(role)
+            refusals.append((role, e))
+            continue
+        done.append(role)
         if cals[role].mounting_measured:
             measured.append(role)
-    names = ", ".join(r.name.lower() for r in cals)
+    if refusals:
+        msg = "; ".join(f"{r.name.lower()} clip: {e}" for r, e in refusals)
+        if done:
+            msg += f" (calibrated {', '.join(r.name.lower() for r in done)})"
+        return CalibrationResult(
+            False, start, end, msg, refusals[0][1].hint, tuple(done), tuple(measured)
+        ), cals
+    names = ", ".join(r.name.lower() for r in done)
     how = f"; forward axis measured for {', '.join(r.name.lower() for r in measured)}" if measured else ""
     result = CalibrationResult(
-        True, start, end, f"calibrated {names}{how}", None, tuple(cals), tuple(measured)
+        True, start, end, f"calibrated {names}{how}", None, tuple(done), tuple(measured)
     )
     return result, cals
 

@@ -112,9 +112,8 @@ class LivePipeline:
         if batch.role is Role.BACK and len(batch) and batch.t[-1] >= end:
             merged = {r: ImuBatch.concat(b) for r, b in self._cal_buffers.items()}
             result, cals = calibrate_window(merged, self._cal_window, self.engine.calibrations)
-            if result.ok:
-                for cal in cals.values():
-                    self.engine.set_calibration(cal)
+            for role in result.roles:  # the clips that calibrated; a refused one keeps its old one
+                self.engine.set_calibration(cals[role])
             self._events.calibration.append(result)
             self._cal_window = None
             self._cal_buffers = {}
