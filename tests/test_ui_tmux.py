@@ -107,7 +107,9 @@ def test_the_real_dashboard_with_virtual_clips_in_tmux(tmux: Tmux) -> None:
     tmux.wait_for("Summary", "Slouch minutes per hour")
 
     tmux.keys("d")
-    tmux.wait_for("Devices", "SB-Back", "SB-Head")
+    tmux.wait_for("Devices", "SB-Back", "SB-Head", "1.0.0")  # firmware, as each link reported it
+    tmux.keys("r")  # scan the (virtual) air
+    tmux.wait_for("clip(s) found")
 
     tmux.keys("?")
     tmux.wait_for("Keep this open beside your work")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from sensorbridge.config import Config
 
 HELP = "open the dashboard (the default when no command is given)"
+SCAN_S = 3.0  # a Devices-screen scan: long enough to hear each clip's advertising a few times
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +43,50 @@ def _source_args(args: argparse.Namespace) -> argparse.Namespace:
     )
 
 
+class RadioDirectory:
+    """Scanning and bonds for the Devices screen, over the source's own radio (a real adapter, or
+    the virtual air). Lives here because the dashboard package may not import the radio."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+
+    def _bonds(self) -> Any:
+        ble = getattr(self._source, "ble", self._source)  # VirtualSource wraps a BleSource
+        return getattr(ble, "bonds", None)
+
+    async def scan(self) -> tuple[Any, ...]:
+        from sensorbridge.ble.scan import scan_clips
+        from sensorbridge.ui.model import DeviceView
+
+        backend = None
+        if hasattr(self._source, "air"):  # virtual clips: scan the in-memory air they advertise on
+            from sensorbridge.virtual.backend import bleak_backends
+
+            backend = bleak_backends(self._source.air)[0]
+        found = await scan_clips(SCAN_S, backend=backend)
+        return tuple(
+            DeviceView(
+                c.address,
+                c.name or "?",
+                c.role,
+                None,
+                c.battery,
+                c.rssi,
+                bonded=self.bonded(c.address),
+                connected=False,
+            )
+            for c in found
+        )
+
+    def bonded(self, address: str) -> bool:
+        bonds = self._bonds()
+        return bool(bonds is not None and bonds.is_bonded(address))
+
+    def forget(self, address: str) -> bool:
+        bonds = self._bonds()
+        return bool(bonds is not None and bonds.remove(address))
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     # Imported here so that `sensorbridge --help` does not load Textual, bleak or bumble.
     from sensorbridge.commands.monitor import build_source
@@ -66,7 +112,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 head=head, slouch_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s
             )
         else:
-            source = build_source(source_args, config)[0]  # (source, sleep, clock): the source is ours
+            links: list[Any] = []  # the engine, once built: the source reports each fresh link to it
+
+            def link_tap(role: Any, address: str, info: Any) -> None:
+                if links:
+                    links[0].note_link(role, address, info.firmware_revision)
+
+            source = build_source(source_args, config, link_tap=link_tap)[0]  # (source, sleep, clock)
             slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
             pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
             delivery = ",".join(
@@ -79,7 +131,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 wearer=getattr(source, "request", None),  # only virtual clips have a wearer to ask
                 log=SessionLog(store, forward_head_deg=slouch.forward_head_deg),
                 alert_delivery=delivery or "banner",
+                directory=RadioDirectory(source),
             )
+            links.append(engine)
         app = build_app(config, engine, StoreSummaries(store, tz), refresh_hz=refresh_hz)
         app.run()
     return 0

@@ -80,6 +80,19 @@ class DashboardEngine(Protocol):
     def forget(self, address: str) -> None: ...
 
 
+class DeviceDirectory(Protocol):
+    """Scanning and bonds for the Devices screen, given by the ``dashboard`` command (which may use
+    the radio; this package may not)."""
+
+    async def scan(self) -> tuple[DeviceView, ...]: ...
+
+    def bonded(self, address: str) -> bool: ...
+
+    def forget(self, address: str) -> bool:
+        """Drop the bond; False when there was none."""
+        ...
+
+
 class SummarySource(Protocol):
     """Days from the store, local calendar days."""
 

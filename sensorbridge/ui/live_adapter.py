@@ -24,6 +24,7 @@ from sensorbridge.pipeline.values import CalibrationResult, ExerciseProgress, Ex
 from sensorbridge.posture import PostureState
 from sensorbridge.protocol import VibrationPattern
 from sensorbridge.source import LinkState, SampleSource
+from sensorbridge.ui.engine import DeviceDirectory
 from sensorbridge.ui.errors import UiError
 from sensorbridge.ui.live_tap import PipelineTap
 from sensorbridge.ui.model import (
@@ -89,6 +90,7 @@ class LiveDashboardEngine:
         wearer: Callable[[str], float | None] | None = None,
         log: SessionLog | None = None,
         alert_delivery: str = "",
+        directory: DeviceDirectory | None = None,
     ) -> None:
         self.pipeline = pipeline or LivePipeline(expect_head=expect_head)
         self._tap = PipelineTap(self.pipeline, self.pipeline.settings.slouch.angle_deg, log)
@@ -105,6 +107,8 @@ class LiveDashboardEngine:
         self._stretch: tuple[StretchKind, int] | None = None
         self._report: ExerciseReport | None = None
         self.vibration_failures = 0
+        self._directory = directory
+        self._firmware: dict[str, str] = {}  # address -> firmware revision, as each link reported
 
     @property
     def virtual(self) -> bool:
@@ -358,33 +362,43 @@ class LiveDashboardEngine:
             raise UiError(f"the virtual wearer cannot {action.replace('_', ' ')} now")
 
     # -- devices -----------------------------------------------------------------------------------
+    def note_link(self, role: Role, address: str, firmware: str) -> None:
+        """What a fresh link learned about its clip (the BLE source's link tap)."""
+        self._firmware[address] = firmware
+
     def devices(self) -> tuple[DeviceView, ...]:
+        directory = self._directory
         return tuple(
             DeviceView(
                 node.address or "—",
                 f"SB-{role.name.title()}",
                 role,
-                None,
+                self._firmware.get(node.address or ""),
                 node.battery,
                 node.rssi,
-                bonded=node.state is LinkState.STREAMING,
+                bonded=directory is not None and node.address is not None and directory.bonded(node.address),
                 connected=node.state is LinkState.STREAMING,
             )
             for role, node in sorted(self.live_engine.latest.nodes.items())
         )
 
     async def scan(self) -> tuple[DeviceView, ...]:
-        # The source scans and reconnects on its own; the clips it follows are what there is.
-        return self.devices()
+        """Clips heard now, with the ones this session follows marked connected."""
+        ours = {d.address: d for d in self.devices()}
+        if self._directory is None:
+            return tuple(ours.values())
+        heard = await self._directory.scan()
+        merged = [ours.pop(d.address, d) for d in heard]
+        return (*ours.values(), *merged)
 
     async def connect(self, address: str, role: Role) -> None:
         raise UiError(
-            "the dashboard connects the clips it was started with",
-            hint="to use other clips: quit, run `sensorbridge scan`, then start with their addresses",
+            "the dashboard follows the clips it was started with (it pairs them on first connection)",
+            hint=f"to use this one: quit, then run `sensorbridge --device {address}` (back first, then head)",
         )
 
     def forget(self, address: str) -> None:
-        raise UiError(
-            "forgetting a bonded clip is not available from the dashboard in this build",
-            hint="delete its entry from bonds.json beside the database, then pair it again",
-        )
+        if self._directory is None:
+            raise UiError("this session keeps no bonds to forget")
+        if not self._directory.forget(address):
+            raise UiError(f"{address} is not bonded", hint="nothing to forget")
