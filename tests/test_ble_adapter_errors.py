@@ -28,19 +28,27 @@ class OffAdapterScanner(BaseBleakScanner):
         return None
 
 
+class NoBluetoothServiceScanner(OffAdapterScanner):
+    """Linux without BlueZ: bleak cannot even reach the system bus."""
+
+    async def start(self) -> None:
+        raise FileNotFoundError(2, "No such file or directory")
+
+
 class BrokenScanner(OffAdapterScanner):
     async def start(self) -> None:
         raise RuntimeError("a bug in a backend")
 
 
-async def test_adapter_off_is_reported_and_retried() -> None:
+@pytest.mark.parametrize("scanner", [OffAdapterScanner, NoBluetoothServiceScanner])
+async def test_adapter_off_is_reported_and_retried(scanner: type[BaseBleakScanner]) -> None:
     waits: list[float] = []
 
     async def no_wait(seconds: float) -> None:
         waits.append(seconds)
         await asyncio.sleep(0)
 
-    source = BleSource([ClipTarget(Role.BACK)], scanner_backend=OffAdapterScanner, sleep=no_wait)
+    source = BleSource([ClipTarget(Role.BACK)], scanner_backend=scanner, sleep=no_wait)
     seen: list[LinkEvent] = []
     async with source:
         async for event in source.events():

@@ -209,7 +209,7 @@ class BleSource:
                     role, node.target.address, self._scan_timeout_s, self._scanner_backend
                 )
             except AdapterError as e:
-                await self._backoff(node, e.describe())  # Bluetooth off or busy: it may come back
+                await self._backoff(node, str(e), e.hint)  # Bluetooth off or busy: it may come back
                 continue
             if found is None:
                 await self._backoff(node, f"no {role.name.lower()} clip seen in {self._scan_timeout_s:.0f} s")
@@ -242,7 +242,7 @@ class BleSource:
                 self._fire(node, LinkInput.REFUSED, e.describe())
                 return
             except BleError as e:
-                await self._backoff(node, str(e))
+                await self._backoff(node, str(e), e.hint)
                 continue
             node.link = link
             node.connections += 1
@@ -262,9 +262,10 @@ class BleSource:
             await link.close()
             await self._backoff(node, "link lost")
 
-    async def _backoff(self, node: _Node, why: str) -> None:
+    async def _backoff(self, node: _Node, why: str, hint: str | None = None) -> None:
         node.machine.fire(LinkInput.LOST, self._clock())
         wait = node.machine.backoff_s()
-        self._link_event(node, f"{why}; retrying in {wait:.1f} s")
+        advice = f"\n  what to do: {hint}" if hint else ""  # as SensorbridgeError.describe() has it
+        self._link_event(node, f"{why}; retrying in {wait:.1f} s{advice}")
         await self._sleep(wait)
         self._fire(node, LinkInput.RETRY, f"looking for the {node.target.role.name.lower()} clip again")

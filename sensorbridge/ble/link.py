@@ -134,7 +134,7 @@ class ClipLink:
             )
         try:
             await self._client.connect()
-        except (BleakError, TimeoutError) as e:
+        except (BleakError, TimeoutError, OSError) as e:
             raise BleError(
                 f"could not connect to clip {self.address}: {e or type(e).__name__}",
                 hint="bring the clip closer, or press its button to wake it",

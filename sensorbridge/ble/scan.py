@@ -36,6 +36,15 @@ class ClipAdvert:
     problem: str | None = None
 
 
+def _adapter_error(e: BaseException) -> AdapterError:
+    # Without a Bluetooth service (no D-Bus socket on Linux) bleak fails with a plain OSError.
+    what = str(e) or type(e).__name__
+    return AdapterError(
+        f"scanning failed: {what}",
+        hint="check that Bluetooth is on and this user may use it (Linux: `systemctl status bluetooth`)",
+    )
+
+
 def is_clip(adv: AdvertisementData) -> bool:
     return SERVICE_UUID in (u.lower() for u in adv.service_uuids)
 
@@ -67,10 +76,8 @@ async def scan_clips(seconds: float = 5.0, backend: type[BaseBleakScanner] | Non
             found = await BleakScanner.discover(
                 seconds, return_adv=True, service_uuids=[SERVICE_UUID], backend=backend
             )
-    except BleakError as e:
-        raise AdapterError(
-            f"scanning failed: {e}", hint="check that Bluetooth is on and this user may use it"
-        ) from e
+    except (BleakError, OSError) as e:
+        raise _adapter_error(e) from e
     clips = [parse_advert(d, a) for d, a in found.values() if is_clip(a)]
     return sorted(clips, key=lambda c: -c.rssi)
 
@@ -105,10 +112,8 @@ async def find_clip(
             device = await BleakScanner.find_device_by_filter(
                 wanted, timeout=seconds, service_uuids=[SERVICE_UUID], backend=backend
             )
-    except BleakError as e:
-        raise AdapterError(
-            f"scanning failed: {e}", hint="check that Bluetooth is on and this user may use it"
-        ) from e
+    except (BleakError, OSError) as e:
+        raise _adapter_error(e) from e
     if device is None:
         return None
     return device, seen[device.address]

@@ -280,9 +280,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
         ),
     )
     if not any(node.samples for node in snap.nodes.values()):
-        why = "; ".join(f"{r.name.lower()}: {n.message}" for r, n in sorted(snap.nodes.items()) if n.message)
+        # A node's message may carry its own "what to do" line (SensorbridgeError.describe()).
+        whys, hints = [], []
+        for role, node in sorted(snap.nodes.items()):
+            first, _, rest = node.message.partition("\n")
+            if first:
+                whys.append(f"{role.name.lower()}: {first}")
+            if "what to do:" in rest:
+                hints.append(rest.split("what to do:", 1)[1].strip())
         raise MonitorError(
-            "no samples arrived from any clip" + (f" ({why})" if why else ""),
-            hint="check that the clips are charged and near; `sensorbridge scan` lists what is heard",
+            "no samples arrived from any clip" + (f" ({'; '.join(whys)})" if whys else ""),
+            hint="; ".join(dict.fromkeys(hints))
+            or "check that the clips are charged and near; `sensorbridge scan` lists what is heard",
         )
     return 0
