@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from sensorbridge.conventions import Role
@@ -24,10 +25,17 @@ def summary_text(app: SensorbridgeApp) -> str:
     return plain(app.screen.query_one("#summary-body", Static))
 
 
+async def _settle(app: SensorbridgeApp, pilot: Pilot[None]) -> None:
+    """The summary loads in a worker thread; wait for it and for its update to land."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_summary_today_week_and_month() -> None:
     app, _ = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
+        await _settle(app, pilot)
         today = summary_text(app)
         last = sample_days()[-1]
         assert f"{TODAY:%A %d %B %Y}" in today
@@ -36,6 +44,7 @@ async def test_summary_today_week_and_month() -> None:
         assert "Episodes: " in today
         assert f"{last.episodes[0][0]:%H:%M}" in today
         await pilot.press("7")
+        await _settle(app, pilot)
         week = summary_text(app)
         assert app.screen.query_one("#summary-body").border_title == "Last 7 days"
         for d in sample_days()[-7:]:
@@ -43,6 +52,7 @@ async def test_summary_today_week_and_month() -> None:
         assert "points upright vs the previous week" in week
         assert "▲" in week  # the sample fortnight improves
         await pilot.press("3")
+        await _settle(app, pilot)
         month = summary_text(app)
         assert app.screen.query_one("#summary-body").border_title == "Last 30 days"
         assert f"{TODAY - dt.timedelta(days=29):%a %d %b}" in month  # empty days are listed too

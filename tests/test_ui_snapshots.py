@@ -38,6 +38,8 @@ def _driver(engine: ScriptedEngine, *steps: tuple[str, object]) -> Callable[[Pil
                 arg(engine)
             app.refresh_from_engine()
             await pilot.pause()
+        await app.workers.wait_for_complete()  # e.g. the summary, loaded in a worker thread
+        await pilot.pause()
         app.clear_notifications()  # toasts time out by the clock; keep them out of the picture
         await pilot.pause()
 

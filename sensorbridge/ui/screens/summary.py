@@ -9,13 +9,14 @@ from typing import ClassVar
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from sensorbridge.ui.engine import host_of
+from sensorbridge.ui.engine import SummarySource, host_of
 from sensorbridge.ui.model import DayView
 from sensorbridge.ui.render import bar_chart, format_duration, sparkline, timeline
 
@@ -131,15 +132,23 @@ class SummaryScreen(Screen[None]):
         self.action_period(0)
 
     def action_period(self, days: int) -> None:
-        app = host_of(self.app)
         self.period = days or self.period
-        today = self.today or app.today()
-        body = self.query_one("#summary-body", Static)
-        if self.period == 1:
-            body.border_title = "Today"
-            body.update(day_panel(app.summaries.day(today), self.size.width - 4))
-            return
-        days_ = app.summaries.days(today, self.period)
-        previous = app.summaries.days(today - dt.timedelta(days=7), 7)
-        body.border_title = f"Last {self.period} days"
-        body.update(period_panel(days_, previous))
+        app = host_of(self.app)
+        self._load(app.summaries, self.period, self.today or app.today(), self.size.width - 4)
+
+    @work(thread=True, exclusive=True, group="summary")
+    def _load(self, summaries: SummarySource, period: int, today: dt.date, width: int) -> None:
+        """In a worker thread: a month from the store takes a noticeable fraction of a second, and the
+        screen must not freeze meanwhile. The result reaches the UI only through call_from_thread."""
+        if period == 1:
+            title, body = "Today", day_panel(summaries.day(today), width)
+        else:
+            days_ = summaries.days(today, period)
+            previous = summaries.days(today - dt.timedelta(days=7), 7)
+            title, body = f"Last {period} days", period_panel(days_, previous)
+        self.app.call_from_thread(self._show, title, body)
+
+    def _show(self, title: str, body: RenderableType) -> None:
+        widget = self.query_one("#summary-body", Static)
+        widget.border_title = title
+        widget.update(body)
