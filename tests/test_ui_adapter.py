@@ -152,3 +152,20 @@ def test_store_summaries_show_what_the_session_log_wrote(tmp_path: Path) -> None
     hour = dt.datetime.fromtimestamp(offset, tz).hour
     assert views[0].timeline[hour] is PostureState.UPRIGHT
     assert all(len(v.timeline) == 24 for v in views)
+
+
+def test_live_totals_start_from_the_stored_day() -> None:
+    from sensorbridge.ui.model import DayView
+    from sensorbridge.ui.summaries import totals_of
+
+    import datetime as dt
+
+    at = dt.datetime(2026, 3, 2, 10, 0)
+    day = DayView(TODAY, upright_s=3000.0, slouched_s=600.0, moving_s=400.0, episodes=((at, 60.0),) * 3)
+    engine = LiveDashboardEngine(_BrokenSource(), expect_head=False, today=totals_of(day))
+    totals = engine.live().totals
+    assert totals.worn_s == 4000.0
+    assert totals.upright_s == 3000.0
+    assert totals.slouched_s == 600.0
+    assert totals.episodes == 3
+    assert totals.percent_upright == pytest.approx(75.0)

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from sensorbridge.ui.live_adapter import LiveDashboardEngine
     from sensorbridge.ui.scripted import ScriptedEngine
     from sensorbridge.ui.session_log import SessionLog
-    from sensorbridge.ui.summaries import StoreSummaries
+    from sensorbridge.ui.summaries import StoreSummaries, totals_of
 
     source_args = _source_args(args)
     head = not source_args.no_head
@@ -132,6 +132,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 log=SessionLog(store, forward_head_deg=slouch.forward_head_deg),
                 alert_delivery=delivery or "banner",
                 directory=RadioDirectory(source),
+                today=totals_of(StoreSummaries(store, tz).day(dt.date.today())),
             )
             links.append(engine)
         app = build_app(config, engine, StoreSummaries(store, tz), refresh_hz=refresh_hz)

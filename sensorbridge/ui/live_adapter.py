@@ -40,6 +40,7 @@ from sensorbridge.ui.model import (
     StretchKind,
     StretchView,
     Thresholds,
+    Totals,
 )
 from sensorbridge.ui.scripted_stretch import HOLD_S, ZONES, judged_angle
 from sensorbridge.ui.session_log import SessionLog
@@ -91,9 +92,10 @@ class LiveDashboardEngine:
         log: SessionLog | None = None,
         alert_delivery: str = "",
         directory: DeviceDirectory | None = None,
+        today: Totals | None = None,
     ) -> None:
         self.pipeline = pipeline or LivePipeline(expect_head=expect_head)
-        self._tap = PipelineTap(self.pipeline, self.pipeline.settings.slouch.angle_deg, log)
+        self._tap = PipelineTap(self.pipeline, self.pipeline.settings.slouch.angle_deg, log, today)
         self._tap.alert_delivery = alert_delivery
         self.live_engine = LiveEngine(source, self._tap, vibrate=False)  # the app buzzes, once
         self._wearer = wearer

@@ -24,13 +24,15 @@ from sensorbridge.ui.session_log import SessionLog
 class PipelineTap:
     """The pipeline as the live engine sees it, keeping what the dashboard shows on the way."""
 
-    def __init__(self, pipeline: LivePipeline, slouch_deg: float, log: SessionLog | None) -> None:
+    def __init__(
+        self, pipeline: LivePipeline, slouch_deg: float, log: SessionLog | None, totals: Totals | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.log = log
         self.alert_delivery = ""  # how alerts reach the wearer, as the store records it
         self.slouch_deg = slouch_deg
         self.latest: PostureSample | None = None
-        self.totals = Totals()
+        self.totals = totals or Totals()  # today so far: earlier sessions, then this one
         self.history: collections.deque[float | None] = collections.deque(maxlen=HISTORY_SECONDS)
         self._next_second: float | None = None
         self.over_since: float | None = None

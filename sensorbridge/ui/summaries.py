@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sensorbridge.posture import PostureState
 from sensorbridge.store.store import Store
 from sensorbridge.store.summary import DaySummary, summarise_day
-from sensorbridge.ui.model import DayView
+from sensorbridge.ui.model import DayView, Totals
 
 _SLOT_STATES = (
     PostureState.UPRIGHT,
@@ -75,3 +75,11 @@ class FixedSummaries:
         if count < 1:
             raise ValueError(f"count must be >= 1, got {count}")
         return tuple(self.day(last - dt.timedelta(days=i)) for i in reversed(range(count)))
+
+
+def totals_of(day: DayView) -> Totals:
+    """A stored day as the Live screen's starting totals, so they cover the whole day, not only
+    this session."""
+    return Totals(
+        worn_s=day.worn_s, upright_s=day.upright_s, slouched_s=day.slouched_s, episodes=len(day.episodes)
+    )
