@@ -3,6 +3,7 @@ and the session log writing into a real SQLite store."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,9 +20,9 @@ from sensorbridge.source import SourceEvent
 from sensorbridge.store.store import Store
 from sensorbridge.ui.app import build_app
 from sensorbridge.ui.live_adapter import LiveDashboardEngine, failure_of
-from sensorbridge.ui.model import CalibrationFailure
+from sensorbridge.ui.model import CalibrationFailure, DayView
 from sensorbridge.ui.session_log import SessionLog
-from sensorbridge.ui.summaries import FixedSummaries
+from sensorbridge.ui.summaries import FixedSummaries, StoreSummaries, totals_of
 from sensorbridge.ui.widgets.state_badge import StateBadge
 from tests.test_ui_support import TODAY, plain
 
@@ -132,10 +133,6 @@ def test_session_log_writes_runs_of_states_and_the_rest(tmp_path: Path) -> None:
 
 
 def test_store_summaries_show_what_the_session_log_wrote(tmp_path: Path) -> None:
-    import datetime as dt
-
-    from sensorbridge.ui.summaries import StoreSummaries
-
     store = Store.open(tmp_path / "db.sqlite")
     log = SessionLog(store)
     up, sl = PostureState.UPRIGHT, PostureState.SLOUCHED
@@ -155,11 +152,6 @@ def test_store_summaries_show_what_the_session_log_wrote(tmp_path: Path) -> None
 
 
 def test_live_totals_start_from_the_stored_day() -> None:
-    from sensorbridge.ui.model import DayView
-    from sensorbridge.ui.summaries import totals_of
-
-    import datetime as dt
-
     at = dt.datetime(2026, 3, 2, 10, 0)
     day = DayView(TODAY, upright_s=3000.0, slouched_s=600.0, moving_s=400.0, episodes=((at, 60.0),) * 3)
     engine = LiveDashboardEngine(_BrokenSource(), expect_head=False, today=totals_of(day))
