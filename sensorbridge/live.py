@@ -7,22 +7,26 @@ to callbacks and to async iterators. Alerts go back to the clip through the sour
 
 Core module: no radio, no screen. Usage::
 
-    engine = LiveEngine(source)
+    engine = LiveEngine(source, LivePipeline(), sink=StoreSink(store))   # sink: optional
     engine.subscribe(lambda snap: print(snap.posture))
     await engine.run()          # until the source ends or engine.stop()
+
+With a sink (:class:`sensorbridge.live_store.StoreSink`) every front end stores what it streams by
+construction: samples, ticks, the pipeline's events, new calibrations, links and clip logs go to it
+as they are handled, and the end of the run (or :meth:`LiveEngine.finish`) flushes and closes it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
 from sensorbridge.posture import PostureSample
-from sensorbridge.protocol import Command, Response, Result, Vibrate, VibrationPattern
+from sensorbridge.protocol import Command, LogRecord, Response, Result, Vibrate, VibrationPattern
 from sensorbridge.samples import Gap, ImuBatch
 from sensorbridge.source import CommandSink, LinkEvent, LinkState, LogRecordsEvent, SampleSource, SourceEvent
 
@@ -51,6 +55,26 @@ class _DrainedLike(Protocol):
 @runtime_checkable
 class _Drains(Protocol):
     def drain(self) -> _DrainedLike: ...
+
+
+class LiveSink(Protocol):
+    """Where a live run is kept (:class:`sensorbridge.live_store.StoreSink`). Times are host seconds."""
+
+    def link(self, event: LinkEvent) -> None: ...
+
+    def batch(self, batch: ImuBatch) -> None: ...  # before the estimator sees it
+
+    def samples(self, samples: Sequence[PostureSample]) -> None: ...  # the estimator's final ticks
+
+    def events(self, events: Any) -> None: ...  # what the estimator's drain() returned
+
+    def calibrated(self, calibrations: Mapping[Role, Any], in_force_from: float) -> None: ...
+
+    def device_log(
+        self, role: Role, address: str | None, records: Sequence[LogRecord]
+    ) -> tuple[int, int]: ...
+
+    def close(self, end: float | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -107,16 +131,23 @@ class LiveEngine:
         estimator: PostureEstimator | None = None,
         *,
         vibrate: bool = True,
+        sink: LiveSink | None = None,
     ) -> None:
         self._source = source
         self._estimator = estimator
         self._vibrate = vibrate
+        self._sink = sink
+        self._finished = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._snapshot = LiveSnapshot()
         self._listeners: list[Listener] = []
         self._queues: list[asyncio.Queue[LiveSnapshot | None]] = []
         self._stopping = asyncio.Event()
         self.log_records: list[LogRecordsEvent] = []  # handed to the store by whoever owns one
+
+    @property
+    def sink(self) -> LiveSink | None:
+        return self._sink
 
     @property
     def latest(self) -> LiveSnapshot:
@@ -170,6 +201,23 @@ class LiveEngine:
                     await aclose()
                 for q in self._queues:
                     _put_latest(q, None)
+                self.finish()
+        return self._snapshot
+
+    def finish(self) -> LiveSnapshot:
+        """The stream ended: flush the estimator's open tick and slouch into the sink and close it
+        (its session ends at the newest sample). :meth:`run` calls it; callers that drive
+        :meth:`handle` themselves call it once they are done. Later calls do nothing."""
+        if self._sink is None or self._finished:
+            return self._snapshot
+        self._finished = True
+        finish = getattr(self._estimator, "finish", None)
+        if callable(finish):
+            self._sink.samples(finish())
+        if isinstance(self._estimator, _Drains):
+            self._sink.events(self._estimator.drain())  # alerts raised at the very end are stored, not buzzed
+        ends = [n.last_t for n in self._snapshot.nodes.values() if n.last_t is not None]
+        self._sink.close(max(ends) if ends else None)
         return self._snapshot
 
     def handle(self, event: SourceEvent) -> None:
@@ -179,16 +227,23 @@ class LiveEngine:
         nodes = dict(snap.nodes)
         posture = snap.posture
         log_records = snap.log_records
+        sink = self._sink
         if isinstance(event, ImuBatch):
             node = nodes.get(event.role, NodeStatus(event.role))
             last = float(event.t[-1]) if len(event) else node.last_t
             nodes[event.role] = replace(node, samples=node.samples + len(event), last_t=last)
+            if sink is not None:
+                sink.batch(event)
             if self._estimator is not None:
                 out = self._estimator.update(event)
                 if out:
                     posture = out[-1]
+                if sink is not None:
+                    sink.samples(out)
                 if isinstance(self._estimator, _Drains):
                     drained = self._estimator.drain()
+                    if sink is not None:
+                        sink.events(drained)
                     for alert in drained.alerts:
                         snap = replace(snap, alerts=snap.alerts + 1)
                         if self._vibrate and isinstance(self._source, CommandSink):
@@ -196,6 +251,8 @@ class LiveEngine:
                     for result in getattr(drained, "calibration", ()):
                         outcome = CalibrationOutcome(bool(result.ok), str(result.message), result.hint)
                         snap = replace(snap, calibration=outcome)
+                        if sink is not None and result.ok:
+                            self._store_calibration(result, last)
         elif isinstance(event, Gap):
             node = nodes.get(event.role, NodeStatus(event.role))
             nodes[event.role] = replace(
@@ -212,15 +269,29 @@ class LiveEngine:
                 rate_hz=event.rate_hz if event.rate_hz is not None else node.rate_hz,
                 address=event.address or node.address,
             )
+            if sink is not None:
+                sink.link(event)
         elif isinstance(event, LogRecordsEvent):
             self.log_records.append(event)
             log_records += len(event.records)
+            if sink is not None:  # now: the clip cleared its log when it handed it over
+                known = nodes.get(event.role)
+                sink.device_log(event.role, known.address if known is not None else None, event.records)
         else:  # pragma: no cover - the union is closed; a new kind must be handled above
             raise LiveError(f"unknown source event {type(event).__name__}")
         self._snapshot = replace(
             snap, nodes=nodes, posture=posture, events=snap.events + 1, log_records=log_records
         )
         self._publish()
+
+    def _store_calibration(self, result: Any, last_t: float | None) -> None:
+        """The clips ``result`` calibrated, in force from the end of its window."""
+        assert self._sink is not None
+        cals = getattr(self._estimator, "calibrations", {})
+        chosen = {role: cals[role] for role in getattr(result, "roles", ()) if role in cals}
+        t = result.end if result.end is not None else last_t
+        if chosen and t is not None:
+            self._sink.calibrated(chosen, float(t))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -53,6 +53,11 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --virtual: run X times real time; 'inf' runs as fast as the CPU allows (virtual time)",
     )
     parser.add_argument("--seed", type=int, default=0, help="with --virtual: the simulation's seed")
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not write this session into the database (--db); by default it is stored as it runs",
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -193,15 +198,22 @@ async def monitor(
     vibrate: bool,
     out: TextIO,
     keep_log: Callable[[Role, str | None, Any], None] | None = None,
+    settings: Any = None,
+    store: Any = None,
+    session_source: str = "live",
 ) -> Any:
     """Run the live engine over ``source``, print every second, stop after ``duration``.
-    ``keep_log(role, clip address, records)`` stores a clip's posture log as soon as it arrives
-    (the clip clears it once handed over)."""
+    ``settings`` are the pipeline's (``PipelineSettings``; defaults when None). With ``store`` (a
+    :class:`~sensorbridge.store.store.Store`) the run is one session of it, written as it goes (posture,
+    events, calibrations, the clips' logs); ``keep_log(role, clip address, records)`` is an extra hook
+    called with a clip's posture log as soon as it arrives (the clip clears it once handed over)."""
     from sensorbridge.live import LiveEngine
+    from sensorbridge.live_store import StoreSink
     from sensorbridge.pipeline.live import LivePipeline
 
-    pipeline = LivePipeline(expect_head=expect_head)
-    engine = LiveEngine(source, pipeline, vibrate=vibrate)
+    pipeline = LivePipeline(settings, expect_head=expect_head)
+    sink = None if store is None else StoreSink.for_pipeline(store, pipeline.settings, source=session_source)
+    engine = LiveEngine(source, pipeline, vibrate=vibrate, sink=sink)
     if keep_log is not None:
         kept = 0
 
@@ -214,16 +226,7 @@ async def monitor(
 
         engine.subscribe(store_new_logs)
     if calibrate_s is not None:
-        started = False
-
-        def start_calibration(snap: Any) -> None:
-            nonlocal started
-            back = snap.nodes.get(Role.BACK)
-            if not started and back is not None and back.last_t is not None:
-                started = True
-                pipeline.start_calibration(back.last_t, calibrate_s)
-
-        engine.subscribe(start_calibration)
+        calibrate_at_start(engine, pipeline, calibrate_s)
     run = asyncio.ensure_future(engine.run())
     elapsed = 0.0
     try:
@@ -239,7 +242,37 @@ async def monitor(
     finally:
         engine.stop()
         result = await run
+    if sink is not None:
+        report_stored(sink)
     return result
+
+
+def calibrate_at_start(engine: Any, pipeline: Any, seconds: float) -> None:
+    """Calibrate ``pipeline`` on the first ``seconds`` of the back clip's stream, as ``analyze`` does
+    on a recording's first seconds (the wearer sits upright and still at the start)."""
+    started = False
+
+    def start_calibration(snap: Any) -> None:
+        nonlocal started
+        back = snap.nodes.get(Role.BACK)
+        if not started and back is not None and back.last_t is not None:
+            started = True
+            pipeline.start_calibration(back.last_t, seconds)
+
+    engine.subscribe(start_calibration)
+
+
+def report_stored(sink: Any) -> None:
+    """One stderr line saying what went into the database."""
+    st = sink.stats
+    parts = []
+    if st.session_id is not None:
+        parts.append(f"session {st.session_id} ({(st.end or st.start) - st.start:.1f} s)")
+    if st.calibrations:
+        parts.append(f"{st.calibrations} calibrations")
+    if st.log_hours_new or st.log_hours_known:
+        parts.append(f"{st.log_hours_new} hours of the clips' logs ({st.log_hours_known} already known)")
+    print(f"stored in {sink.store.path}: {', '.join(parts) or 'nothing (no samples)'}", file=sys.stderr)
 
 
 def store_device_log(config: Config, role: Role, address: str | None, records: Any) -> None:
@@ -263,22 +296,45 @@ def run_loop(args: argparse.Namespace, coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+def open_store(args: argparse.Namespace, config: Config) -> Any:
+    """The database this run writes into (``--db`` / ``SENSORBRIDGE_DB``), or None with ``--no-store``."""
+    if args.no_store:
+        return None
+    from sensorbridge.store.store import Store
+
+    return Store.open(config.db_path)
+
+
+def session_source(args: argparse.Namespace) -> str:
+    """How the session is labelled: simulated clips are never mistaken for the wearer's own day."""
+    return "virtual" if getattr(args, "virtual", None) is not None else "live"
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    from sensorbridge.pipeline.settings import PipelineSettings
+
     source, sleep, _clock = build_source(args, config)
-    snap = run_loop(
-        args,
-        monitor(
-            source,
-            sleep,
-            duration=args.duration,
-            as_json=args.json,
-            calibrate_s=args.calibrate,
-            expect_head=not args.no_head,
-            vibrate=config.vibrate,
-            out=sys.stdout,
-            keep_log=lambda role, address, records: store_device_log(config, role, address, records),
-        ),
-    )
+    store = open_store(args, config)
+    try:
+        snap = run_loop(
+            args,
+            monitor(
+                source,
+                sleep,
+                duration=args.duration,
+                as_json=args.json,
+                calibrate_s=args.calibrate,
+                expect_head=not args.no_head,
+                vibrate=config.vibrate,
+                out=sys.stdout,
+                settings=PipelineSettings.from_config(config),
+                store=store,
+                session_source=session_source(args),
+            ),
+        )
+    finally:
+        if store is not None:
+            store.close()
     if not any(node.samples for node in snap.nodes.values()):
         # A node's message may carry its own "what to do" line (SensorbridgeError.describe()).
         whys, hints = [], []

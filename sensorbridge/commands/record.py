@@ -29,6 +29,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--out", type=Path, required=True, help="the recording to create (.sbrec)")
     add_source_arguments(parser)
+    parser.add_argument(
+        "--calibrate",
+        type=float,
+        default=None,
+        metavar="S",
+        help="for the stored session: calibrate the neutral pose on the first S seconds (as analyze does)",
+    )
 
 
 async def record(
@@ -39,10 +46,12 @@ async def record(
     *,
     duration: float | None,
     progress: Callable[[str], None] | None = None,
+    engine: Any = None,
 ) -> dict[Role, int]:
     """Consume ``source`` for ``duration`` seconds of its time (until it ends when None), writing
-    link and log events to ``writer``; packets reach it through the source's packet tap. Returns
-    the samples received per node."""
+    link and log events to ``writer``; packets reach it through the source's packet tap. Every event
+    also goes to ``engine`` (a :class:`~sensorbridge.live.LiveEngine` over the same source, e.g. one
+    storing the session), which is finished at the end. Returns the samples received per node."""
     from sensorbridge.samples import ImuBatch
     from sensorbridge.source import LinkEvent, LogRecordsEvent
 
@@ -63,6 +72,8 @@ async def record(
                     for r in event.records
                 ]
                 writer.write_event("log_records", clock(), role=event.role, records=records)
+            if engine is not None:
+                engine.handle(event)
 
     async with source:
         task = asyncio.ensure_future(consume())
@@ -79,11 +90,32 @@ async def record(
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+            if engine is not None:
+                engine.finish()
     return samples
 
 
+def _storing_engine(source: Any, store: Any, out: Path, args: argparse.Namespace, config: Config) -> Any:
+    """A live engine that only stores: the pipeline runs so the session lands in the database, the
+    recording names its raw packets, and nothing buzzes (recording is passive)."""
+    from sensorbridge.commands.monitor import calibrate_at_start, session_source
+    from sensorbridge.live import LiveEngine
+    from sensorbridge.live_store import StoreSink
+    from sensorbridge.pipeline.live import LivePipeline
+    from sensorbridge.pipeline.settings import PipelineSettings
+
+    pipeline = LivePipeline(PipelineSettings.from_config(config), expect_head=not args.no_head)
+    sink = StoreSink.for_pipeline(
+        store, pipeline.settings, recording_path=out.resolve(), source=session_source(args)
+    )
+    engine = LiveEngine(source, pipeline, vibrate=False, sink=sink)
+    if args.calibrate is not None:
+        calibrate_at_start(engine, pipeline, args.calibrate)
+    return engine
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
-    from sensorbridge.commands.monitor import build_source, run_loop
+    from sensorbridge.commands.monitor import build_source, open_store, report_stored, run_loop
     from sensorbridge.recording import RecordingWriter
 
     out: Path = args.out
@@ -120,17 +152,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
             )
 
         source, sleep, clock = build_source(args, config, packet_tap=on_packet, link_tap=on_link)
-        samples = run_loop(
-            args,
-            record(
-                source,
-                sleep,
-                clock,
-                writer,
-                duration=args.duration,
-                progress=lambda line: print(line, file=sys.stderr, flush=True),
-            ),
-        )
+        store = open_store(args, config)
+        try:
+            engine = None if store is None else _storing_engine(source, store, out, args, config)
+            samples = run_loop(
+                args,
+                record(
+                    source,
+                    sleep,
+                    clock,
+                    writer,
+                    duration=args.duration,
+                    progress=lambda line: print(line, file=sys.stderr, flush=True),
+                    engine=engine,
+                ),
+            )
+            if engine is not None:
+                report_stored(engine.sink)
+        finally:
+            if store is not None:
+                store.close()
         records = writer.records
     if not any(samples.values()):
         raise RecordError(

@@ -210,6 +210,14 @@ class Store:
             if c.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (end, session_id)).rowcount != 1:
                 raise StoreError(f"there is no session {session_id}", hint="start a session before ending it")
 
+    def link_clip(self, session_id: int, clip_id: int) -> None:
+        """Tie a clip to a running session (a clip that connected after the session began)."""
+        with self.writing("tie the clip to the session") as c:
+            c.execute(
+                "INSERT OR IGNORE INTO session_clips (session_id, clip_id) VALUES (?, ?)",
+                (session_id, clip_id),
+            )
+
     def sessions(self, start: float, end: float) -> list[Session]:
         """Sessions overlapping ``[start, end)``, an open one counting as running until ``end``."""
         with self.reading("read sessions"):
