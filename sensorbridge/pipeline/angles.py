@@ -62,16 +62,28 @@ def relative_angles(
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
-    Three rules, per tick with both clips: during the calibration window pull fast (``calibration_tau_s``)
+    Four rules, per tick with both clips: during the calibration window pull fast (``calibration_tau_s``)
     toward zero neck rotation; across a trunk movement (a chair turn, a walk, a reach) hold the neck's
     rotation at its value before the movement, because the two gyroscopes' scale errors step the
-    relative heading by up to a degree or two per turn; otherwise, while both clips are still, pull
-    toward zero with a slow first-order loop (``tau_s``: a 20 s glance moves it by 20/τ of itself).
+    relative heading by up to a degree or two per turn; every tick, take out the drift rate of the two
+    filters' relative heading, learnt (``drift_tau_s``) from ticks where the head is still relative to the
+    thorax (``yaw_rel`` under ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the
+    filters integrate is their bias estimates' error); and while both clips are still, pull toward zero
+    with a slow first-order loop (``tau_s``: a 20 s glance moves it by 20/τ of itself).
     """
 
-    def __init__(self, tau_s: float, tick_s: float, calibration_tau_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        tau_s: float,
+        tick_s: float,
+        calibration_tau_s: float = 2.0,
+        drift_tau_s: float = 20.0,
+        rel_still_rad_s: float = 0.0,
+    ) -> None:
         self.alpha = min(1.0, tick_s / tau_s)
         self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
+        self.beta = min(1.0, tick_s / drift_tau_s)
+        self.rel_still = rel_still_rad_s * tick_s  # rad per tick; 0 turns the drift-rate estimate off
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
@@ -79,6 +91,7 @@ class HeadingTracker:
         self.delta: float | None = None
         self._origin: float | None = None
         self._held: float | None = None  # the neck rotation when the trunk started moving
+        self.drift = 0.0  # rad per tick: the filters' relative heading drift
 
     def track(
         self,
@@ -87,22 +100,29 @@ class HeadingTracker:
         still: np.ndarray,
         calibrating: np.ndarray,
         trunk_moving: np.ndarray | None = None,
+        yaw_rel: FloatArray | None = None,
     ) -> FloatArray:
         """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still``, ``calibrating`` and
-        ``trunk_moving`` (N,) bool."""
+        ``trunk_moving`` (N,) bool; ``yaw_rel`` (N,) rad, the head filter's integrated yaw over each tick
+        minus the back filter's (``NodeTicks.yaw``)."""
+        n = q_thorax.shape[0]
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
-        _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(q_thorax.shape[0]))
+        _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
-        n = len(target)
         out = np.empty(n)
         moving = (np.zeros(n, bool) if trunk_moving is None else trunk_moving).tolist()
+        yaw = (np.zeros(n) if yaw_rel is None else yaw_rel).tolist()
         delta, held, alpha, alpha_cal = self.delta, self._held, self.alpha, self.alpha_cal
-        for i, (tg, st, cal, mv) in enumerate(
-            zip(target, still.tolist(), calibrating.tolist(), moving, strict=True)
+        drift, beta, lim = self.drift, self.beta, self.rel_still
+        for i, (tg, st, cal, mv, yw) in enumerate(
+            zip(target, still.tolist(), calibrating.tolist(), moving, yaw, strict=True)
         ):
             if delta is None:
                 delta = self._origin = tg
             else:
+                if st and not mv and abs(yw) < lim:
+                    drift += beta * (yw - drift)
+                delta -= drift  # the drift goes on through glances and movements alike
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal:
                     if held is None:
@@ -114,5 +134,5 @@ class HeadingTracker:
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta, self._held = delta, held
+        self.delta, self._held, self.drift = delta, held, drift
         return out

@@ -85,7 +85,13 @@ class Engine:
         self.next_k: int | None = None
         self.calibrating: list[tuple[float, float]] = []
         self.tracker = PostureTracker(settings)
-        self.heading = HeadingTracker(settings.neck.heading_tau_s, 1.0 / self.tick_hz)
+        neck = settings.neck
+        self.heading = HeadingTracker(
+            neck.heading_tau_s,
+            1.0 / self.tick_hz,
+            drift_tau_s=neck.drift_tau_s,
+            rel_still_rad_s=float(np.radians(neck.rel_still_dps)),
+        )
         self.exercise = ExerciseMachine(exercise, settings) if exercise else None
         self.head_ticks_seen = 0
 
@@ -202,7 +208,8 @@ class Engine:
                 still_lim = np.radians(self.settings.neck.heading_still_gyro_dps)
                 still = (b.gyro_max[ib] < still_lim) & (h.gyro_max[ih] < still_lim)
                 trunk = b.gyro_max[ib] > np.radians(self.settings.neck.trunk_moving_dps)
-                delta = self.heading.track(qt, qh, still, calibrating[both - k0], trunk)
+                yaw_rel = h.yaw[ih] - b.yaw[ib]
+                delta = self.heading.track(qt, qh, still, calibrating[both - k0], trunk, yaw_rel)
                 a, c, r = relative_angles(qt, qh, delta)
                 j = both - k0
                 nflex[j], nlat[j], nrot[j] = np.degrees(a), np.degrees(c), np.degrees(r)

@@ -15,33 +15,38 @@ import numpy as np
 
 from calibration.model import SensorIntrinsics
 from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role
-from sensorbridge.pipeline.orientation import OrientationFilter, offline_orientation
+from sensorbridge.pipeline.angles import up_in_sensor
+from sensorbridge.pipeline.orientation import OrientationFilter, OrientationOutput, offline_orientation
 from sensorbridge.pipeline.resample import Resampler
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.samples import Gap, ImuBatch
 
 # Columns of the per-sample feature block a tick is reduced from.
 _Q = slice(0, 4)
-_GYR, _ACC = 4, 5
-_WIDTH = 6
+_GYR, _ACC, _YAW = 4, 5, 6
+_WIDTH = 7
 
 
 @dataclass(frozen=True)
 class NodeTicks:
     """Complete ticks of one node. ``k`` (K,) int64 tick indices, ``quat`` (K, 4) the orientation at
     the tick's middle sample (VQF's output is already smooth: averaging buys nothing and costs time),
-    ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,)."""
+    ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,),
+    ``yaw`` (K,) rad: the rotation about the earth's vertical that the filter integrated over the tick
+    (its bias-corrected rate projected on up, summed), which the neck's heading tracker compares
+    between the two clips."""
 
     k: np.ndarray
     quat: FloatArray
     gyro_max: FloatArray
     acc_dev_max: FloatArray
     count: np.ndarray
+    yaw: FloatArray
 
     @staticmethod
     def empty() -> NodeTicks:
         z = np.zeros(0)
-        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, z.astype(int))
+        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, z.astype(int), z)
 
     def __len__(self) -> int:
         return int(self.k.shape[0])
@@ -59,7 +64,7 @@ class NodeTicks:
         return NodeTicks(*(getattr(self, f)[sel] for f in _FIELDS))
 
 
-_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "count")
+_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "count", "yaw")
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ class NodeStream:
         self._carry = np.zeros((0, _WIDTH))
         self._carry_k = np.zeros(0, np.int64)
         self._last_t: float | None = None
-        self._acausal: FloatArray | None = None
+        self._acausal: OrientationOutput | None = None
         self._acausal_pos = 0
         self.samples_in = 0
         self.samples_filtered = 0
@@ -106,7 +111,7 @@ class NodeStream:
         gaps = [Gap(self.role, s, e, lost) for s, e, lost in rs.gaps]
         if rs.t.size == 0:
             return NodeOutput(NodeTicks.empty(), gaps, rs.t, np.zeros((0, 4)))
-        quat = self._filter(rs.t, rs.gyr, rs.acc)
+        quat, bias = self._filter(rs.t, rs.gyr, rs.acc)
         self.samples_filtered += int(rs.t.size)
         self.last_t = float(rs.t[-1])
         # The raw rate: a bias of a fraction of a °/s does not matter against the motion threshold.
@@ -116,6 +121,7 @@ class NodeStream:
         block[:, _Q] = quat
         block[:, _GYR] = gyro_norm
         block[:, _ACC] = acc_dev
+        block[:, _YAW] = np.einsum("ij,ij->i", rs.gyr - bias, up_in_sensor(quat)) / self.rate
         k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
         return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
 
@@ -131,24 +137,24 @@ class NodeStream:
             raise RuntimeError("use_acausal must come before the first push")
         acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
         regular = Resampler(self.rate, self.settings.stream.max_interp_gap_s).push(batch.t, acc, gyr)
-        self._acausal = offline_orientation(
-            regular.gyr, regular.acc, self.rate, self.settings.orientation
-        ).quat
+        self._acausal = offline_orientation(regular.gyr, regular.acc, self.rate, self.settings.orientation)
         self._acausal_pos = 0
 
-    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> FloatArray:
-        """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
+    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``:
+        quaternions (N, 4) and the bias estimate (N, 3) rad/s the filter used."""
         if self._acausal is not None:
             # The regulariser is deterministic, so the n-th regular sample here is the n-th there.
-            q = self._acausal[self._acausal_pos : self._acausal_pos + t.size]
+            sel = slice(self._acausal_pos, self._acausal_pos + t.size)
             self._acausal_pos += t.size
-            return q
+            return self._acausal.quat[sel], self._acausal.bias[sel]
         limit = self.settings.orientation.reset_after_gap_s
         prev = np.concatenate([[self._last_t if self._last_t is not None else t[0]], t[:-1]])
         cuts = np.flatnonzero(t - prev > limit)
         self._last_t = float(t[-1])
         if cuts.size == 0:
-            return self.filter.update_batch(gyr, acc).quat
+            out = self.filter.update_batch(gyr, acc)
+            return out.quat, out.bias
         parts = []
         bounds = [0, *cuts.tolist(), t.size]
         for a, b in itertools.pairwise(bounds):
@@ -156,7 +162,7 @@ class NodeStream:
                 self.filter.reset(keep_bias=True)
             if b > a:
                 parts.append(self.filter.update_batch(gyr[a:b], acc[a:b]))
-        return np.concatenate([p.quat for p in parts])
+        return np.concatenate([p.quat for p in parts]), np.concatenate([p.bias for p in parts])
 
     def _ticks(self, block: FloatArray, k: np.ndarray, *, final: bool) -> NodeTicks:
         if self._carry.shape[0]:
@@ -178,4 +184,5 @@ class NodeStream:
             np.maximum.reduceat(block[:, _GYR], starts),
             np.maximum.reduceat(block[:, _ACC], starts),
             counts,
+            np.add.reduceat(block[:, _YAW], starts),
         )
