@@ -17,13 +17,13 @@ from textual.widgets import Static
 from sensorbridge.config import Config
 from sensorbridge.conventions import Role
 from sensorbridge.live import LiveSnapshot
+from sensorbridge.live_store import StoreSink
 from sensorbridge.posture import PostureState
 from sensorbridge.source import LinkState
 from sensorbridge.store.store import Store
 from sensorbridge.ui.app import build_app
 from sensorbridge.ui.live_adapter import LiveDashboardEngine
 from sensorbridge.ui.model import CalibrationPhase, StretchFault
-from sensorbridge.ui.session_log import SessionLog
 from sensorbridge.ui.summaries import FixedSummaries
 from sensorbridge.ui.widgets.link_panel import LinkPanel
 from sensorbridge.ui.widgets.state_badge import StateBadge
@@ -57,8 +57,7 @@ async def test_virtual_clips_through_the_dashboard(tmp_path: Path) -> None:
         source,
         expect_head=True,
         wearer=source.request,
-        log=SessionLog(store),
-        alert_delivery="bell,vibrate",
+        sink=StoreSink(store, source="dashboard"),
     )
     app = build_app(Config(bell=True, vibrate=True), engine, FixedSummaries([]), refresh_hz=0, today=TODAY)
     # The interactive wearer starts with the neutral hold and the forward bend (about 1-15 s of
@@ -142,7 +141,7 @@ async def test_a_badly_done_stretch_set_through_the_real_pipeline(tmp_path: Path
         speed=SPEED,
     )
     store = Store.open(tmp_path / "db.sqlite")
-    engine = LiveDashboardEngine(source, expect_head=True, wearer=source.request, log=SessionLog(store))
+    engine = LiveDashboardEngine(source, expect_head=True, wearer=source.request, sink=StoreSink(store))
     app = build_app(Config(bell=False, vibrate=False), engine, FixedSummaries([]), refresh_hz=0, today=TODAY)
     first_t: list[float] = []
 

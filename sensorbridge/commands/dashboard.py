@@ -90,6 +90,7 @@ class RadioDirectory:
 def run(args: argparse.Namespace, config: Config) -> int:
     # Imported here so that `sensorbridge --help` does not load Textual, bleak or bumble.
     from sensorbridge.commands.monitor import build_source
+    from sensorbridge.live_store import StoreSink
     from sensorbridge.pipeline.live import LivePipeline
     from sensorbridge.pipeline.settings import PipelineSettings, SlouchSettings
     from sensorbridge.store.store import Store
@@ -97,7 +98,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from sensorbridge.ui.engine import DashboardEngine
     from sensorbridge.ui.live_adapter import LiveDashboardEngine
     from sensorbridge.ui.scripted import ScriptedEngine
-    from sensorbridge.ui.session_log import SessionLog
     from sensorbridge.ui.summaries import StoreSummaries, totals_of
 
     source_args = _source_args(args)
@@ -121,16 +121,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
             source = build_source(source_args, config, link_tap=link_tap)[0]  # (source, sleep, clock)
             slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
             pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
-            delivery = ",".join(
-                name for name, on in (("bell", config.bell), ("vibrate", config.vibrate)) if on
-            )
             engine = LiveDashboardEngine(
                 source,
                 expect_head=head,
                 pipeline=pipeline,
                 wearer=getattr(source, "request", None),  # only virtual clips have a wearer to ask
-                log=SessionLog(store, forward_head_deg=slouch.forward_head_deg),
-                alert_delivery=delivery or "banner",
+                sink=StoreSink.for_pipeline(store, pipeline.settings, source="dashboard"),
                 directory=RadioDirectory(source),
                 today=totals_of(StoreSummaries(store, tz).day(dt.date.today())),
             )

@@ -18,12 +18,14 @@ from typing import Any
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
 from sensorbridge.live import LiveEngine, LiveSnapshot
+from sensorbridge.live_store import StoreSink
 from sensorbridge.pipeline.analysis import DEFAULT_CALIBRATION_S
 from sensorbridge.pipeline.live import LivePipeline
 from sensorbridge.pipeline.values import CalibrationResult, ExerciseProgress, ExerciseReport
 from sensorbridge.posture import PostureState
 from sensorbridge.protocol import VibrationPattern
 from sensorbridge.source import LinkState, SampleSource
+from sensorbridge.store.records import StretchHold, StretchSet
 from sensorbridge.ui.engine import DeviceDirectory
 from sensorbridge.ui.errors import UiError
 from sensorbridge.ui.live_tap import PipelineTap
@@ -43,7 +45,6 @@ from sensorbridge.ui.model import (
     Totals,
 )
 from sensorbridge.ui.scripted_stretch import HOLD_S, ZONES, judged_angle
-from sensorbridge.ui.session_log import SessionLog
 
 NEUTRAL_HOLD_S = 5.0  # the first part of the pipeline's calibration window is the still hold
 STILL_GYRO_DPS = 10.0  # back-clip rotation at which the stillness meter reads zero
@@ -89,15 +90,14 @@ class LiveDashboardEngine:
         expect_head: bool,
         pipeline: LivePipeline | None = None,
         wearer: Callable[[str], float | None] | None = None,
-        log: SessionLog | None = None,
-        alert_delivery: str = "",
+        sink: StoreSink | None = None,
         directory: DeviceDirectory | None = None,
         today: Totals | None = None,
     ) -> None:
         self.pipeline = pipeline or LivePipeline(expect_head=expect_head)
-        self._tap = PipelineTap(self.pipeline, self.pipeline.settings.slouch.angle_deg, log, today)
-        self._tap.alert_delivery = alert_delivery
-        self.live_engine = LiveEngine(source, self._tap, vibrate=False)  # the app buzzes, once
+        self._tap = PipelineTap(self.pipeline, self.pipeline.settings.slouch.angle_deg, today)
+        self._sink = sink
+        self.live_engine = LiveEngine(source, self._tap, vibrate=False, sink=sink)  # the app buzzes, once
         self._wearer = wearer
         self._task: asyncio.Task[LiveSnapshot] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -126,8 +126,6 @@ class LiveDashboardEngine:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._tap.log is not None:
-            self._tap.log.close()
 
     def _now(self) -> float | None:
         return None if self._tap.latest is None else self._tap.latest.t
@@ -211,7 +209,7 @@ class LiveDashboardEngine:
             self._cal = CalibrationView(CalibrationPhase.FAILED, failure=CalibrationFailure.NO_DATA)
             return
         self._cal_start = back.last_t
-        self._cal_seen = len(self._tap.calibrations)
+        self._cal_seen = len(self._tap.calibration_results)
         self.pipeline.start_calibration(back.last_t, DEFAULT_CALIBRATION_S)
         self._cal = CalibrationView(
             CalibrationPhase.HOLD, 1.0, NEUTRAL_HOLD_S, roles=tuple(sorted(self.live_engine.latest.nodes))
@@ -225,7 +223,7 @@ class LiveDashboardEngine:
     def calibration(self) -> CalibrationView:
         if self._cal_start is None:
             return self._cal
-        results = self._tap.calibrations[self._cal_seen :]
+        results = self._tap.calibration_results[self._cal_seen :]
         if results:
             result = results[0]
             self._cal_start = None
@@ -280,9 +278,27 @@ class LiveDashboardEngine:
         if self._stretch is not None:
             self._report = self.pipeline.stop_exercise()
             self._tap.drain()  # the machine's last words
-            if self._report is not None and self._tap.log is not None:
-                self._tap.log.stretch(self._report)
+            if self._report is not None:
+                self._store_set(self._report)
         self._stretch = None
+
+    def _store_set(self, report: ExerciseReport) -> None:
+        """The finished set into the live engine's session, through the store's public writer."""
+        sink = self._sink
+        if sink is None or sink.session_id is None or not report.holds:
+            return
+        o = sink.offset
+        holds = tuple(StretchHold(h.start + o, h.end + o, h.valid, tuple(h.faults)) for h in report.holds)
+        stretch = StretchSet(
+            report.exercise,
+            holds[0].start,
+            holds[-1].end,
+            report.attempts,
+            report.valid_reps,
+            holds,
+            report.verifiable,
+        )
+        sink.store.write(sink.session_id, stretch_sets=[stretch])
 
     def stretch(self) -> StretchView | None:
         if self._stretch is None and self._report is None:

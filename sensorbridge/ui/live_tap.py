@@ -2,7 +2,7 @@
 
 :class:`PipelineTap` forwards ``update`` and ``drain`` to the :class:`LivePipeline` and keeps the
 latest posture, today's totals, the per-second history, alerts, stretch progress and calibration
-results, and hands what should be stored to a :class:`~sensorbridge.ui.session_log.SessionLog`.
+results. Storing is the live engine's job (its store sink sees the same ticks and events).
 Angles in degrees, times in seconds on the samples' host clock.
 """
 
@@ -12,24 +12,20 @@ import collections
 
 import numpy as np
 
+from calibration.model import ClipCalibration
 from sensorbridge.conventions import Role
 from sensorbridge.pipeline.live import LiveEvents, LivePipeline
 from sensorbridge.pipeline.values import CalibrationResult, ExerciseProgress
 from sensorbridge.posture import PostureSample, PostureState
 from sensorbridge.samples import ImuBatch
 from sensorbridge.ui.model import HISTORY_SECONDS, AlertView, Totals
-from sensorbridge.ui.session_log import SessionLog
 
 
 class PipelineTap:
     """The pipeline as the live engine sees it, keeping what the dashboard shows on the way."""
 
-    def __init__(
-        self, pipeline: LivePipeline, slouch_deg: float, log: SessionLog | None, totals: Totals | None = None
-    ) -> None:
+    def __init__(self, pipeline: LivePipeline, slouch_deg: float, totals: Totals | None = None) -> None:
         self.pipeline = pipeline
-        self.log = log
-        self.alert_delivery = ""  # how alerts reach the wearer, as the store records it
         self.slouch_deg = slouch_deg
         self.latest: PostureSample | None = None
         self.totals = totals or Totals()  # today so far: earlier sessions, then this one
@@ -40,7 +36,7 @@ class PipelineTap:
         self.progress: ExerciseProgress | None = None
         self.hold_start: float | None = None  # when the current hold entered the band (host s)
         self.set_faults: set[str] = set()  # every fault named so far in the current set
-        self.calibrations: list[CalibrationResult] = []
+        self.calibration_results: list[CalibrationResult] = []
         self.gyro_dps = 0.0  # back clip's recent rotation rate, for the stillness meter
         self.samples = 0
 
@@ -51,9 +47,19 @@ class PipelineTap:
         out = self.pipeline.update(batch)
         for sample in out:
             self._count(sample)
-        if self.log is not None:
-            self.log.posture(out)
         return out
+
+    def finish(self) -> list[PostureSample]:
+        """The stream ended: the pipeline's open tick (the live engine hands it to its store sink)."""
+        out = self.pipeline.finish()
+        for sample in out:
+            self._count(sample)
+        return out
+
+    @property
+    def calibrations(self) -> dict[Role, ClipCalibration]:
+        """The pipeline's calibrations in force (the live engine stores new ones through its sink)."""
+        return self.pipeline.calibrations
 
     def drain(self) -> LiveEvents:
         events = self.pipeline.drain()
@@ -70,15 +76,7 @@ class PipelineTap:
                 self.hold_start = None
             self.set_faults.update(progress.faults)
             self.progress = progress
-        self.calibrations.extend(events.calibration)
-        if self.log is not None:
-            self.log.episodes(events.episodes)
-            self.log.alerts(events.alerts, self.alert_delivery)
-            self.log.gaps(events.gaps)
-            for result in events.calibration:
-                if result.ok and result.end is not None:  # stored at once, as it applies at once
-                    cals = self.pipeline.calibrations
-                    self.log.calibrations({r: cals[r] for r in result.roles if r in cals}, result.end)
+        self.calibration_results.extend(events.calibration)
         return events
 
     def _count(self, s: PostureSample) -> None:
