@@ -21,11 +21,16 @@ from sensorbridge.samples import ImuBatch
 STARTUP_TIMEOUT_S = 60.0  # world seconds the clips get to be found, paired and streaming
 
 
-def _timed_client(durations: dict[str, list[int]]) -> Callable[[], None]:
+Timings = dict[str, list[tuple[float, int]]]  # node -> (newest sample's host time, ns) per packet
+
+
+def _timed_client(durations: Timings) -> Callable[[], None]:
     """Time ClipLink's consumer step for each stream notification; returns an undo function.
 
     The one place the bench wraps production code: BleSource builds its ClipLinks itself, so the
-    wrapper goes on the class, in this child process only, and calls the original unchanged.
+    wrapper goes on the class, in this child process only, and calls the original unchanged. Each
+    timing is keyed by the host time of the newest sample the step handed out, which the live
+    engine's batch carries too, so the two steps of one packet can be paired.
     """
     from sensorbridge.ble.link import ClipLink
 
@@ -37,10 +42,13 @@ def _timed_client(durations: dict[str, list[int]]) -> Callable[[], None]:
         )
 
     def handle(self: ClipLink, kind: Any, received: float, data: bytes) -> None:
+        before = self.stream.last_t
         start = time.perf_counter_ns()
         original(self, kind, received, data)
-        if getattr(kind, "name", "") == "STREAM":
-            durations[self.stream.role.name.lower()].append(time.perf_counter_ns() - start)
+        elapsed = time.perf_counter_ns() - start
+        after = self.stream.last_t
+        if getattr(kind, "name", "") == "STREAM" and after is not None and after != before:
+            durations[self.stream.role.name.lower()].append((float(after), elapsed))
 
     ClipLink._handle = handle  # type: ignore[method-assign]
 
@@ -57,8 +65,8 @@ async def _stream(seconds: float, speed: float, scenario: str | None) -> dict[st
     from sensorbridge.virtual.clip import ClipSpec
     from sensorbridge.virtual.rig import VirtualSource
 
-    client: dict[str, list[int]] = {"back": [], "head": []}
-    engine_ns: dict[str, list[int]] = {"back": [], "head": []}
+    client: Timings = {"back": [], "head": []}
+    engine_steps: Timings = {"back": [], "head": []}
 
     class TimedEngine(LiveEngine):
         """The live engine, timing its handling of each sample batch (one per packet)."""
@@ -68,8 +76,9 @@ async def _stream(seconds: float, speed: float, scenario: str | None) -> dict[st
         def handle(self, event: SourceEvent) -> None:
             start = time.perf_counter_ns()
             super().handle(event)
-            if self.measuring and isinstance(event, ImuBatch):
-                engine_ns[event.role.name.lower()].append(time.perf_counter_ns() - start)
+            elapsed = time.perf_counter_ns() - start
+            if self.measuring and isinstance(event, ImuBatch) and len(event):
+                engine_steps[event.role.name.lower()].append((float(event.t[-1]), elapsed))
 
     undo = _timed_client(client)
     try:
@@ -98,11 +107,12 @@ async def _stream(seconds: float, speed: float, scenario: str | None) -> dict[st
         await run
     finally:
         undo()
-    return {"client_ns": client, "engine_ns": engine_ns, "samples": samples, "cpu_s": cpu, "wall_s": wall}
+    return {"client": client, "engine": engine_steps, "samples": samples, "cpu_s": cpu, "wall_s": wall}
 
 
 def packet_costs(seconds: float, speed: float, scenario: str | None) -> dict[str, Any]:
-    """Stream ``seconds`` of world time at ``speed`` x real time; every packet's processing times (ns)."""
+    """Stream ``seconds`` of world time at ``speed`` x real time; every packet's two processing steps,
+    as (newest sample's host time, ns) per node for the client and for the live engine."""
     return asyncio.run(_stream(seconds, speed, scenario))
 
 

@@ -5,6 +5,7 @@ the virtual BLE stack's share. Each measurement runs in its own child process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,35 +32,44 @@ FULL = Plan(seconds=60.0, speed=2.0)
 QUICK = Plan(seconds=16.0, speed=2.0)
 
 
-def packet_figures(client_ns: dict[str, list[int]], engine_ns: dict[str, list[int]]) -> list[Figure]:
+def packet_figures(
+    client: Mapping[str, Sequence[Sequence[float]]], engine: Mapping[str, Sequence[Sequence[float]]]
+) -> list[Figure]:
     """p50 and p99 (ms) of the client's step, the engine's step, and both together per packet.
 
-    ``client_ns`` and ``engine_ns`` map a node to its per-packet durations in ns, in arrival order;
-    a packet's total pairs its client step with the engine step of the batch it produced, which
-    needs as many of one as of the other per node (otherwise the total is not available).
+    ``client`` and ``engine`` map a node to ``(key, ns)`` per packet, the key being the host time of
+    the packet's newest sample: a packet's total pairs the two steps with the same key. Packets
+    timed by only one step (in flight when the measurement started or stopped) count in that step's
+    percentiles but not in the total.
     """
-    client = np.concatenate([np.asarray(v, dtype=np.float64) for v in client_ns.values()]) / 1e6
-    engine = np.concatenate([np.asarray(v, dtype=np.float64) for v in engine_ns.values()]) / 1e6
-    if client.size == 0 or engine.size == 0:
+    steps = {"client": client, "live engine + pipeline": engine}
+    ms = {
+        k: np.array([ns for rows in v.values() for _, ns in rows], dtype=np.float64) / 1e6
+        for k, v in steps.items()
+    }
+    if any(arr.size == 0 for arr in ms.values()):
         raise BenchError("no packet was timed", hint="check that the virtual clips streamed")
+    what = {
+        "client": "decode, sequence and clock tracking",
+        "live engine + pipeline": "LiveEngine.handle of the packet's batch",
+    }
     figures = []
-    for name, arr, what in (
-        ("client", client, "decode, sequence and clock tracking"),
-        ("live engine + pipeline", engine, "LiveEngine.handle of the packet's batch"),
-    ):
-        note = f"{what}; {arr.size} packets"
+    for name, arr in ms.items():
+        note = f"{what[name]}; {arr.size} packets"
         figures.append(Figure(f"per packet, {name}: p50", percentile(arr, 50), "ms", note))
         figures.append(Figure(f"per packet, {name}: p99", percentile(arr, 99), "ms", note))
-    paired = all(len(client_ns[k]) == len(engine_ns.get(k, [])) for k in client_ns)
+    totals = []
+    for role, rows in client.items():
+        by_key = {key: ns for key, ns in engine.get(role, [])}
+        totals += [ns + by_key[key] for key, ns in rows if key in by_key]
+    total = np.asarray(totals, dtype=np.float64) / 1e6
     for q in (50, 99):
         name = f"per packet, total: p{q}"
-        if paired:
-            total = client + engine  # same node order and arrival order in both arrays
-            figures.append(Figure(name, percentile(total, q), "ms", "client + engine for the same packet"))
+        if total.size:
+            note = f"client + engine for the same packet; {total.size} packets timed by both"
+            figures.append(Figure(name, percentile(total, q), "ms", note))
         else:
-            figures.append(
-                Figure.unavailable(name, "a duplicate or gap left unequal packet and batch counts", "ms")
-            )
+            figures.append(Figure.unavailable(name, "no packet was timed by both steps", "ms"))
     return figures
 
 
@@ -84,8 +94,8 @@ def _cpu_figures(res: dict[str, Any]) -> list[Figure]:
 
 
 def _stream_figures(r: dict[str, Any], plan: Plan) -> list[Figure]:
-    figures = packet_figures(r["client_ns"], r["engine_ns"])
-    timed_s = (sum(map(sum, r["client_ns"].values())) + sum(map(sum, r["engine_ns"].values()))) / 1e9
+    figures = packet_figures(r["client"], r["engine"])
+    timed_s = sum(ns for step in (r["client"], r["engine"]) for rows in step.values() for _, ns in rows) / 1e9
     counts = " + ".join(f"{n} {role}" for role, n in r["samples"].items())
     stream_note = f"{plan.seconds:g} s of streaming at {plan.speed:g}x, {counts} samples"
     return [
