@@ -65,7 +65,7 @@ def rmse(tl: Timeline, truth: Truth, column: str) -> float:
     return float(np.sqrt(np.mean((est[ok] - tru[ok]) ** 2)))
 
 
-DESK_CASES = {
+DESK_CASES: dict[str, tuple[int, dict[str, float | bool]]] = {
     "seed1": (1, {}),
     "seed2_mounting15": (2, {"mounting_error_deg": 15.0}),
     "seed3_rotated30": (3, {"rotated_deg": 30.0}),
@@ -76,7 +76,7 @@ DESK_CASES = {
 @pytest.fixture(scope="module", params=list(DESK_CASES), ids=list(DESK_CASES))
 def desk(request: pytest.FixtureRequest) -> Run:
     seed, options = DESK_CASES[request.param]
-    return run("desk_short", seed, **options)
+    return run("desk_short", seed, None, **options)
 
 
 def test_calibration_succeeds_and_measures_the_mounting(desk: Run) -> None:
@@ -92,10 +92,19 @@ def test_thoracic_and_neck_angles_within_1_5_degrees(desk: Run) -> None:
     if Role.HEAD in desk.batches:
         for column in ("neck_flexion", "neck_lateral"):
             assert rmse(tl, desk.truth, column) < 1.5, column
-        # The relative heading of two 6-axis filters drifts; the tracking loop holds it to a few degrees.
-        assert rmse(tl, desk.truth, "neck_rotation") < 3.0
+        # The relative heading of two 6-axis filters drifts; the heading loop takes out its rate and
+        # holds it to a degree or two (before the rate was taken out: 1.0-2.0° on these seeds).
+        assert rmse(tl, desk.truth, "neck_rotation") < 2.0
     else:
         assert np.isnan(tl.neck_flexion).all()
+
+
+def test_neck_rotation_over_an_hour_stays_within_2_5_degrees() -> None:
+    # Over an hour the drift of the two filters' relative heading dominates (3.4° before its rate
+    # was taken out, 1.9° now on this seed).
+    r = run("desk_day", 31)
+    assert rmse(r.analysis.timeline, r.truth, "neck_rotation") < 2.5
+    assert rmse(r.analysis.timeline, r.truth, "neck_flexion") < 1.5
 
 
 def test_slouch_time_within_5_percent(desk: Run) -> None:

@@ -233,6 +233,55 @@ def test_heading_loop_removes_offsets_slowly_and_steps_across_trunk_movements() 
     assert np.max(np.abs(after[t > 503])) < 1e-9
 
 
+def test_heading_loop_takes_out_the_drift_rate_learnt_while_the_head_is_still() -> None:
+    t = np.arange(12000) / 10.0  # 1200 s of ticks
+    rate = np.radians(0.05) / 10.0  # the filters' relative heading drifts 0.05°/s (rad per tick)
+    glance = np.radians(10.0) * np.clip(np.minimum(t - 400, 432 - t) / 2.0, 0, 1)  # held 30 s
+    offset = rate * np.arange(t.size)
+    raw = glance + offset  # what the two filters make of it
+    yaw_rel = np.diff(raw, prepend=0.0)  # what they integrated per tick
+    n = t.size
+    ident = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+    z = np.zeros(n)
+    head = np.stack([np.cos(raw / 2), z, z, np.sin(raw / 2)], axis=1)
+    still, off = np.ones(n, bool), np.zeros(n, bool)
+
+    def residual(rel_still_dps: float) -> tuple[np.ndarray, float]:
+        tr = HeadingTracker(1200.0, 0.1, rel_still_rad_s=np.radians(rel_still_dps))
+        parts = [tr.track(ident[i : i + 700], head[i : i + 700], still[i : i + 700], off[i : i + 700],
+                          off[i : i + 700], yaw_rel[i : i + 700]) for i in range(0, n, 700)]  # fmt: skip
+        return np.degrees(raw + np.concatenate(parts) - glance), tr.drift  # the neck rotation's error
+
+    (with_rate, learnt), (without, _) = residual(1.0), residual(0.0)
+    assert learnt == pytest.approx(rate, rel=1e-6)
+    # While the rate is learnt (drift_tau 20 s) about rate × drift_tau = 1° builds up; then it stops
+    # growing and the slow pull takes it away.
+    assert np.max(np.abs(with_rate)) < 1.05
+    assert np.all(np.diff(np.abs(with_rate[t > 200])) <= 1e-9)
+    # A glance (5°/s, held 30 s) is not taken for drift: only the slow pull moves the error, by its
+    # share over τ = 1200 s (10° for about 32 s, the 0.7° left for 40 s).
+    i400, i440 = np.searchsorted(t, [400.0, 440.0])
+    assert abs(with_rate[i440] - with_rate[i400]) < (10.0 * 32 + 0.8 * 40) / 1200
+    assert np.max(np.abs(without[t > 600])) > 5.0  # the slow pull alone lags a steady drift
+
+
+def test_node_ticks_carry_the_yaw_the_filter_integrated() -> None:
+    n = int(60 * FS)
+    rot = np.radians(10.0) * np.arange(n) / FS  # the upright wearer turns at 10°/s about the vertical
+    q_seg = quat_from_anatomical(np.zeros(n), np.zeros(n), rot)
+    q = quat_mul(q_seg, matrix_to_quat(SEGMENT_FROM_SENSOR_NOMINAL))
+    acc = quat_rotate(quat_conj(q), np.array([0.0, 0.0, STANDARD_GRAVITY]))
+    dq = quat_mul(quat_conj(q[:-1]), q[1:])
+    w = 2.0 * dq[:, 1:] * np.sign(dq[:, :1]) * FS
+    batch = ImuBatch(Role.BACK, np.arange(n) / FS, acc, np.vstack([w, w[-1:]]))
+    engine = Engine(S)
+    node = engine.node(Role.BACK)
+    ticks = node.push(batch).ticks
+    assert len(ticks) > 500
+    # 10°/s over each tick's 10 or 11 samples
+    np.testing.assert_allclose(np.degrees(ticks.yaw[1:]), 10.0 * ticks.count[1:] / FS, atol=0.002)
+
+
 # -- stretches --------------------------------------------------------------------------------
 
 
