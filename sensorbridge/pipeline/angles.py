@@ -8,11 +8,12 @@ Neck: the head segment relative to the thorax segment, ``q_rel = q_thorax* ⊗ R
 drifting heading, so their relative heading ``δ`` is estimated explicitly: it starts at the value that
 makes the neck's axial rotation zero at the first tick with both clips, is pulled toward that value
 quickly (``calibration_tau_s``) during the calibration window, where the wearer faces forward by
-definition, across trunk movements it holds the neck's rotation (the two gyroscopes' scale errors step the
-relative heading during a chair turn or a walk), and otherwise, only while both clips are still, a
-slow first-order loop (``heading_tau_s``, ten minutes) pulls it toward zero. The drift of the two
-filters' headings (up to a few degrees over minutes on the simulator, from gyroscope bias estimates
-disturbed by sway) is bounded; a head held turned for many minutes is slowly absorbed.
+definition; across trunk movements it holds the neck's rotation (the two gyroscopes' scale errors step the
+relative heading during a chair turn or a walk); every tick it takes out the drift rate of the two
+filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
+bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
+minutes); and while both clips are still a slow first-order loop (``heading_tau_s``, twenty minutes) pulls
+what is left toward zero, so a head held turned for many minutes is slowly absorbed.
 ``HeadingTracker.max_correction`` measures the correction.
 """
 
