@@ -44,6 +44,8 @@ class SinkStats:
     calibrations: int = 0
     log_hours_new: int = 0
     log_hours_known: int = 0
+    flushes: int = 0  # the writer's transactions (known once the sink is closed)
+    rows_written: int = 0
 
 
 class StoreSink:
@@ -167,6 +169,8 @@ class StoreSink:
         recorder, self._recorder = self._recorder, None
         recorder.close(end=end)
         self.stats.end = None if end is None else end + self.offset
+        self.stats.flushes = recorder.writer.stats.flushes
+        self.stats.rows_written = recorder.writer.stats.rows_written
 
     def _require(self) -> PostureRecorder:
         if self._recorder is None:
