@@ -278,8 +278,9 @@ def test_node_ticks_carry_the_yaw_the_filter_integrated() -> None:
     node = engine.node(Role.BACK)
     ticks = node.push(batch).ticks
     assert len(ticks) > 500
-    # 10°/s over each tick's 10 or 11 samples
-    np.testing.assert_allclose(np.degrees(ticks.yaw[1:]), 10.0 * ticks.count[1:] / FS, atol=0.002)
+    # From one tick's middle sample to the next: 10 or 11 sample periods at 10°/s.
+    mid = np.concatenate([[0], np.cumsum(ticks.count)[:-1]]) + ticks.count // 2
+    np.testing.assert_allclose(np.degrees(ticks.yaw[1:]), 10.0 * np.diff(mid) / FS, atol=0.002)
 
 
 # -- stretches --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.signal import lfilter
 
 from sensorbridge.conventions import FloatArray, anatomical_angles, matrix_to_quat, quat_conj, quat_mul
 from sensorbridge.conventions import tilt_angles as _tilt
@@ -111,19 +112,16 @@ class HeadingTracker:
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
         out = np.empty(n)
-        moving = (np.zeros(n, bool) if trunk_moving is None else trunk_moving).tolist()
-        yaw = (np.zeros(n) if yaw_rel is None else yaw_rel).tolist()
+        mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
+        drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
         delta, held, alpha, alpha_cal = self.delta, self._held, self.alpha, self.alpha_cal
-        drift, beta, lim = self.drift, self.beta, self.rel_still
-        for i, (tg, st, cal, mv, yw) in enumerate(
-            zip(target, still.tolist(), calibrating.tolist(), moving, yaw, strict=True)
+        for i, (tg, st, cal, mv, dr) in enumerate(
+            zip(target, still.tolist(), calibrating.tolist(), mv_arr.tolist(), drift.tolist(), strict=True)
         ):
             if delta is None:
                 delta = self._origin = tg
             else:
-                if st and not mv and abs(yw) < lim:
-                    drift += beta * (yw - drift)
-                delta -= drift  # the drift goes on through glances and movements alike
+                delta -= dr  # the drift goes on through glances and movements alike
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal:
                     if held is None:
@@ -135,5 +133,18 @@ class HeadingTracker:
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta, self._held, self.drift = delta, held, drift
+        self.delta, self._held = delta, held
         return out
+
+    def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:
+        """The learnt drift (N,) rad per tick after each tick: a first-order average (``beta``) of
+        ``yaw_rel`` over the ticks where the head is still relative to the thorax, held in between."""
+        sel = still & (np.abs(yaw_rel) < self.rel_still)
+        if not sel.any():
+            return np.full(yaw_rel.shape[0], self.drift)
+        b = self.beta
+        ema, _ = lfilter([b], [1.0, b - 1.0], yaw_rel[sel], zi=[(1.0 - b) * self.drift])
+        last = np.cumsum(sel) - 1  # the latest selected tick at or before each tick
+        out = np.where(last >= 0, ema[np.maximum(last, 0)], self.drift)
+        self.drift = float(ema[-1])
+        return np.asarray(out, dtype=np.float64)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.model import SensorIntrinsics
-from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role
-from sensorbridge.pipeline.angles import up_in_sensor
-from sensorbridge.pipeline.orientation import OrientationFilter, OrientationOutput, offline_orientation
+from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role, quat_conj, quat_mul
+from sensorbridge.pipeline.orientation import OrientationFilter, offline_orientation
 from sensorbridge.pipeline.resample import Resampler
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.samples import Gap, ImuBatch
@@ -24,8 +23,7 @@ from sensorbridge.samples import Gap, ImuBatch
 # Columns of the per-sample feature block a tick is reduced from.
 _Q = slice(0, 4)
 _GYR, _ACC = 4, 5
-_RATE = slice(6, 9)  # the gyroscope rate with the filter's bias estimate taken out
-_WIDTH = 9
+_WIDTH = 6
 
 
 @dataclass(frozen=True)
@@ -33,9 +31,8 @@ class NodeTicks:
     """Complete ticks of one node. ``k`` (K,) int64 tick indices, ``quat`` (K, 4) the orientation at
     the tick's middle sample (VQF's output is already smooth: averaging buys nothing and costs time),
     ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,),
-    ``yaw`` (K,) rad: the rotation about the earth's vertical that the filter integrated over the tick
-    (its bias-corrected rate projected on up, summed), which the neck's heading tracker compares
-    between the two clips."""
+    ``yaw`` (K,) rad: the rotation about the earth's vertical the filter made since the previous tick,
+    which the neck's heading tracker compares between the two clips."""
 
     k: np.ndarray
     quat: FloatArray
@@ -97,8 +94,9 @@ class NodeStream:
         self._carry = np.zeros((0, _WIDTH))
         self._carry_k = np.zeros(0, np.int64)
         self._last_t: float | None = None
-        self._acausal: OrientationOutput | None = None
+        self._acausal: FloatArray | None = None
         self._acausal_pos = 0
+        self._prev_k, self._prev_q = -2, np.array([1.0, 0.0, 0.0, 0.0])  # the last tick's, for its yaw
         self.samples_in = 0
         self.samples_filtered = 0
         self.last_t: float | None = None  # the latest grid time filtered
@@ -112,7 +110,7 @@ class NodeStream:
         gaps = [Gap(self.role, s, e, lost) for s, e, lost in rs.gaps]
         if rs.t.size == 0:
             return NodeOutput(NodeTicks.empty(), gaps, rs.t, np.zeros((0, 4)))
-        quat, bias = self._filter(rs.t, rs.gyr, rs.acc)
+        quat = self._filter(rs.t, rs.gyr, rs.acc)
         self.samples_filtered += int(rs.t.size)
         self.last_t = float(rs.t[-1])
         # The raw rate: a bias of a fraction of a °/s does not matter against the motion threshold.
@@ -122,7 +120,6 @@ class NodeStream:
         block[:, _Q] = quat
         block[:, _GYR] = gyro_norm
         block[:, _ACC] = acc_dev
-        np.subtract(rs.gyr, bias, out=block[:, _RATE])
         k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
         return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
 
@@ -138,24 +135,24 @@ class NodeStream:
             raise RuntimeError("use_acausal must come before the first push")
         acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
         regular = Resampler(self.rate, self.settings.stream.max_interp_gap_s).push(batch.t, acc, gyr)
-        self._acausal = offline_orientation(regular.gyr, regular.acc, self.rate, self.settings.orientation)
+        self._acausal = offline_orientation(
+            regular.gyr, regular.acc, self.rate, self.settings.orientation
+        ).quat
         self._acausal_pos = 0
 
-    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``:
-        quaternions (N, 4) and the bias estimate (N, 3) rad/s the filter used."""
+    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> FloatArray:
+        """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
         if self._acausal is not None:
             # The regulariser is deterministic, so the n-th regular sample here is the n-th there.
-            sel = slice(self._acausal_pos, self._acausal_pos + t.size)
+            q = self._acausal[self._acausal_pos : self._acausal_pos + t.size]
             self._acausal_pos += t.size
-            return self._acausal.quat[sel], self._acausal.bias[sel]
+            return q
         limit = self.settings.orientation.reset_after_gap_s
         prev = np.concatenate([[self._last_t if self._last_t is not None else t[0]], t[:-1]])
         cuts = np.flatnonzero(t - prev > limit)
         self._last_t = float(t[-1])
         if cuts.size == 0:
-            out = self.filter.update_batch(gyr, acc)
-            return out.quat, out.bias
+            return self.filter.update_batch(gyr, acc).quat
         parts = []
         bounds = [0, *cuts.tolist(), t.size]
         for a, b in itertools.pairwise(bounds):
@@ -163,7 +160,19 @@ class NodeStream:
                 self.filter.reset(keep_bias=True)
             if b > a:
                 parts.append(self.filter.update_batch(gyr[a:b], acc[a:b]))
-        return np.concatenate([p.quat for p in parts]), np.concatenate([p.bias for p in parts])
+        return np.concatenate([p.quat for p in parts])
+
+    def _yaw(self, k: np.ndarray, quat: FloatArray) -> FloatArray:
+        """The rotation (K,) rad about the earth's vertical from the previous tick's quaternion to each
+        tick's: what the filter integrated (its accelerometer correction turns about horizontal axes
+        only), 0 after a missing tick."""
+        prev_k = np.concatenate([[self._prev_k], k[:-1]])
+        prev_q = np.concatenate([self._prev_q[None, :], quat[:-1]])
+        dq = quat_mul(quat, quat_conj(prev_q))  # the step, in the earth frame
+        yaw = 2.0 * dq[:, 3] * np.sign(dq[:, 0])
+        yaw[k - prev_k != 1] = 0.0
+        self._prev_k, self._prev_q = int(k[-1]), quat[-1].copy()
+        return np.asarray(yaw, dtype=np.float64)
 
     def _ticks(self, block: FloatArray, k: np.ndarray, *, final: bool) -> NodeTicks:
         if self._carry.shape[0]:
@@ -180,13 +189,11 @@ class NodeStream:
         starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
         counts = np.diff(np.concatenate([starts, [k.size]]))
         quat = block[starts + counts // 2, _Q]
-        # Per tick, not per sample: the up direction hardly moves within a tick (0.1 s).
-        turned = np.add.reduceat(block[:, _RATE], starts, axis=0) / self.rate
         return NodeTicks(
             k[starts],
             quat,
             np.maximum.reduceat(block[:, _GYR], starts),
             np.maximum.reduceat(block[:, _ACC], starts),
             counts,
-            np.einsum("ij,ij->i", turned, up_in_sensor(quat)),
+            self._yaw(k[starts], quat),
         )
