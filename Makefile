@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 demo: $(STAMP)
-	$(BIN)/sensorbridge --virtual
+	$(BIN)/sensorbridge --db $(VENV)/demo.db --virtual
 
 test: $(STAMP) lint firmware-test pytest
 

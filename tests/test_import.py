@@ -78,7 +78,7 @@ def test_csv_twins_land_at_start_and_agree_with_the_recording(
         "--tz",
         "Europe/Berlin",
     ]
-    assert _cli(db, *argv, "--calibration", "0:12", "--start", "2026-03-29T01:55:00") == 0
+    assert _cli(db, *argv, "--calibration", "0:25", "--start", "2026-03-29T01:55:00") == 0
     assert _cli(db, "import", str(sim / "recording.sbrec")) == 0
     capsys.readouterr()
     with Store.open(db) as store:

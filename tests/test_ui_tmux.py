@@ -84,6 +84,9 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 @pytest.mark.slow
 def test_the_real_dashboard_with_virtual_clips_in_tmux(tmux: Tmux) -> None:
+    # A first run has no stored calibration: the dashboard calibrates first, then shows Live.
+    tmux.wait_for("Calibrate", "Step 1 of 2", "Stillness")
+    tmux.wait_for("Calibrated")
     screen = tmux.wait_for("Live", "Thoracic flexion", "Back streaming", "Head streaming")
     assert "virtual clips" in screen
     assert "Snooze 15m" in screen  # the footer shows the keys

@@ -87,9 +87,32 @@ class RadioDirectory:
         return bool(bonds is not None and bonds.remove(address))
 
 
+def stored_calibrations(store: Any, wearer: str = "me") -> dict[Any, Any]:
+    """The calibrations in force now for ``wearer``'s clips, by role; an unreadable one is left out
+    (the dashboard then calibrates first, which replaces it)."""
+    import time
+
+    from calibration.errors import CalibrationFormatError
+    from calibration.model import ClipCalibration
+    from sensorbridge.conventions import Role
+
+    wearer_id = store.ensure_wearer(wearer)
+    found = {}
+    for role in Role:
+        stored = store.calibration_at(wearer_id, role, time.time())
+        if stored is None:
+            continue
+        try:
+            found[role] = ClipCalibration.from_dict(stored.data)
+        except CalibrationFormatError:
+            continue
+    return found
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     # Imported here so that `sensorbridge --help` does not load Textual, bleak or bumble.
     from sensorbridge.commands.monitor import build_source
+    from sensorbridge.conventions import Role
     from sensorbridge.live_store import StoreSink
     from sensorbridge.pipeline.live import LivePipeline
     from sensorbridge.pipeline.settings import PipelineSettings, SlouchSettings
@@ -120,7 +143,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
             source = build_source(source_args, config, link_tap=link_tap)[0]  # (source, sleep, clock)
             slouch = SlouchSettings(angle_deg=config.slouch_angle_deg, dwell_s=config.slouch_dwell_s)
-            pipeline = LivePipeline(PipelineSettings(slouch=slouch), expect_head=head)
+            calibrations = stored_calibrations(store)
+            pipeline = LivePipeline(PipelineSettings(slouch=slouch), calibrations, expect_head=head)
             engine = LiveDashboardEngine(
                 source,
                 expect_head=head,
@@ -129,6 +153,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 sink=StoreSink.for_pipeline(store, pipeline.settings, source="dashboard"),
                 directory=RadioDirectory(source),
                 today=totals_of(StoreSummaries(store, tz).day(dt.date.today())),
+                calibrate_on_start=Role.BACK not in calibrations,
             )
             links.append(engine)
         app = build_app(config, engine, StoreSummaries(store, tz), refresh_hz=refresh_hz)

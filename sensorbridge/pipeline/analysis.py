@@ -33,7 +33,9 @@ from sensorbridge.pipeline.values import Alert, CalibrationResult, ExerciseRepor
 from sensorbridge.posture import SlouchEpisode, StateInterval
 from sensorbridge.samples import Gap, ImuBatch
 
-DEFAULT_CALIBRATION_S = 12.0  # the dashboard's guided procedure: a 5 s hold, then the bend and return
+# The guided procedure, as the dashboard leads it and the simulator performs it: settle, hold the neutral
+# pose still for 10 s, bend forward slowly and come back, nod; 25 s in all.
+DEFAULT_CALIBRATION_S = 25.0
 CHUNK_S = 60.0  # seconds of input per engine step offline
 
 QuaternionSink = Callable[[Role, FloatArray, FloatArray], None]

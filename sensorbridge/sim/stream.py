@@ -167,6 +167,7 @@ class NodeStream:
 class Action(enum.StrEnum):
     """What the person at the keyboard can make the virtual wearer do."""
 
+    CALIBRATE = "calibrate"  # the guided procedure: neutral hold, bend, nod
     SLOUCH = "slouch"
     SIT_UP = "sit_up"
     REACH = "reach"
@@ -288,7 +289,9 @@ class WearerStream:
         self.timeline.cut_after(start)
         s = Script(self.timeline, start)
         rng = self._live_rng
-        if act == Action.SLOUCH:
+        if act == Action.CALIBRATE:
+            moves.calibration(s, self.options.head)
+        elif act == Action.SLOUCH:
             moves.sink(s, float(rng.uniform(18.0, 26.0)))
         elif act == Action.SIT_UP:
             moves.sit_up(s)

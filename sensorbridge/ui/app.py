@@ -31,7 +31,7 @@ from sensorbridge.ui.messages import (
     LiveUpdated,
     StretchUpdated,
 )
-from sensorbridge.ui.model import LinkView
+from sensorbridge.ui.model import CalibrationPhase, LinkView
 from sensorbridge.ui.screens.calibrate import CalibrateScreen
 from sensorbridge.ui.screens.devices import DevicesScreen
 from sensorbridge.ui.screens.help import HelpScreen
@@ -96,6 +96,9 @@ class SensorbridgeApp(App[None]):
         self._last_alert_seq = 0
         self._error: str | None = None
         self._links: dict[Role, LinkView] = {}
+        # A calibration the engine began by itself (no stored one) is shown, then Live comes back.
+        self._showed_calibration = False
+        self._returning_from_calibration = False
         self.frames = 0  # engine reads pushed to the screen, for the render-rate figure
         self.bells = 0
 
@@ -141,6 +144,18 @@ class SensorbridgeApp(App[None]):
                 self.post_message(LinkChanged(before, link))
             self._links[link.role] = link
         screen = self.screen
+        starting = not self._showed_calibration and isinstance(screen, LiveScreen)
+        if starting and self.engine.calibration().phase is CalibrationPhase.HOLD:
+            self._showed_calibration = self._returning_from_calibration = True
+            self.switch_mode("calibrate")
+            return
+        if self._returning_from_calibration and isinstance(screen, CalibrateScreen):
+            cal = self.engine.calibration()
+            if cal.phase is CalibrationPhase.DONE:
+                self._returning_from_calibration = False
+                self.notify("Calibrated: your neutral pose is stored and in use.", title="Calibrate")
+                self.switch_mode("live")
+                return
         if isinstance(screen, LiveScreen):
             screen.post_message(LiveUpdated(view))
         elif isinstance(screen, CalibrateScreen):

@@ -46,7 +46,7 @@ from sensorbridge.ui.model import (
 )
 from sensorbridge.ui.scripted_stretch import HOLD_S, ZONES, judged_angle
 
-NEUTRAL_HOLD_S = 5.0  # the first part of the pipeline's calibration window is the still hold
+NEUTRAL_HOLD_S = 11.0  # the first part of the calibration window: settle, then hold still for 10 s
 STILL_GYRO_DPS = 10.0  # back-clip rotation at which the stillness meter reads zero
 RATE_WINDOW_S = 2.0  # the measured sample rate averages over this much stream time
 VIBRATION_INTENSITY = 60  # percent; the pipeline's own alerts choose theirs
@@ -93,6 +93,7 @@ class LiveDashboardEngine:
         sink: StoreSink | None = None,
         directory: DeviceDirectory | None = None,
         today: Totals | None = None,
+        calibrate_on_start: bool = False,
     ) -> None:
         self.pipeline = pipeline or LivePipeline(expect_head=expect_head)
         self._tap = PipelineTap(self.pipeline, self.pipeline.settings.slouch.angle_deg, today)
@@ -111,6 +112,9 @@ class LiveDashboardEngine:
         self.vibration_failures = 0
         self._directory = directory
         self._firmware: dict[str, str] = {}  # address -> firmware revision, as each link reported
+        # No stored calibration: angles against the nominal mounting would read a natural upper-back
+        # curve as a slouch, so the first thing done once the back clip streams is the calibration.
+        self._calibrate_on_start = calibrate_on_start
 
     @property
     def virtual(self) -> bool:
@@ -147,6 +151,8 @@ class LiveDashboardEngine:
 
     def live(self) -> LiveView:
         snap = self.live_engine.latest
+        if self._calibrate_on_start and self._begin_calibration(ask_wearer=False):
+            self._calibrate_on_start = False
         tap = self._tap
         links = tuple(self._link(role, snap) for role in sorted(snap.nodes))
         t = self._now() or 0.0
@@ -203,17 +209,31 @@ class LiveDashboardEngine:
         task.add_done_callback(self._tasks.discard)
 
     # -- calibration -----------------------------------------------------------------------------
+    @property
+    def calibrating(self) -> bool:
+        return self._cal_start is not None
+
     def start_calibration(self) -> None:
+        if not self._begin_calibration(ask_wearer=True):
+            self._cal = CalibrationView(CalibrationPhase.FAILED, failure=CalibrationFailure.NO_DATA)
+
+    def _begin_calibration(self, *, ask_wearer: bool) -> bool:
+        """Open the pipeline's calibration window now; False when the back clip is not streaming.
+
+        A virtual wearer is asked to do the procedure (the person at the keyboard cannot hold still
+        for it); at start-up it is already doing it, as every scenario begins with it."""
         back = self.live_engine.latest.nodes.get(Role.BACK)
         if back is None or back.last_t is None or back.state is not LinkState.STREAMING:
-            self._cal = CalibrationView(CalibrationPhase.FAILED, failure=CalibrationFailure.NO_DATA)
-            return
+            return False
+        if ask_wearer and self._wearer is not None:
+            self._wearer("calibrate")
         self._cal_start = back.last_t
         self._cal_seen = len(self._tap.calibration_results)
         self.pipeline.start_calibration(back.last_t, DEFAULT_CALIBRATION_S)
         self._cal = CalibrationView(
             CalibrationPhase.HOLD, 1.0, NEUTRAL_HOLD_S, roles=tuple(sorted(self.live_engine.latest.nodes))
         )
+        return True
 
     def cancel_calibration(self) -> None:
         # The pipeline finishes its window regardless; the dashboard stops following it.
