@@ -12,7 +12,7 @@ definition; across trunk movements it holds the neck's rotation (the two gyrosco
 relative heading during a chair turn or a walk); every tick it takes out the drift rate of the two
 filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
 bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
-minutes); and while both clips are still a slow first-order loop (``heading_tau_s``, twenty minutes) pulls
+minutes); and while both clips are still a slow first-order loop (``heading_tau_s``, ten minutes) pulls
 what is left toward zero, so a head held turned for many minutes is slowly absorbed.
 ``HeadingTracker.max_correction`` measures the correction.
 """
