@@ -5,10 +5,10 @@ Two forms::
     sensorbridge import RECORDING [--calibration START:END]
     sensorbridge import --back CSV [--head CSV] --calibration START:END --start ISO-TIME
 
-``--calibration`` is in seconds from the input's first sample (the CSV's ``t`` column counts from its
-first value; a recording from its back clip's first sample). A recording's samples are placed on the
-wall clock by its host receive times; CSV files have none, so ``--start`` says when their first sample
-was taken (local time unless it carries an offset, e.g. ``2026-03-29T09:00:00+02:00``).
+``--calibration`` means what it means to ``sensorbridge analyze``: seconds on the input's own clock (the
+CSV's ``t`` column; for a recording, seconds from its back clip's first sample). A recording's samples
+are placed on the wall clock by its host receive times; CSV files have none, so ``--start`` says when
+their first sample was taken (local time unless it carries an offset, e.g. ``2026-03-29T09:00:00+02:00``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sensorbridge.commands.analyze import align_head, parse_window
 from sensorbridge.commands.summary import UsageError
 from sensorbridge.config import Config
 
@@ -36,25 +37,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--back", type=Path, help="CSV of the back clip (t,ax,ay,az,gx,gy,gz)")
     parser.add_argument("--head", type=Path, help="CSV of the head clip")
     parser.add_argument(
-        "--calibration", metavar="START:END", help="the neutral hold (and bend/nod), s from the first sample"
+        "--calibration",
+        metavar="START:END",
+        help="seconds on the input's clock holding the calibration procedure (as for analyze)",
     )
     parser.add_argument("--start", metavar="ISO-TIME", help="wall-clock time of the CSVs' first sample")
     parser.add_argument("--wearer", default="me", help="whose data this is (default: me)")
     parser.add_argument("--tz", help="IANA zone for --start without an offset (default: $TZ or the system's)")
-
-
-def parse_window(text: str | None) -> tuple[float, float] | None:
-    if text is None:
-        return None
-    try:
-        a, b = (float(x) for x in text.split(":"))
-    except ValueError as e:
-        raise UsageError(
-            f"--calibration {text!r} is not START:END", hint="give seconds from the first sample, e.g. 0:12"
-        ) from e
-    if not 0 <= a < b:
-        raise UsageError(f"--calibration {text!r}: START must be >= 0 and before END", hint="e.g. 0:12")
-    return a, b
 
 
 def parse_start(text: str, tz: dt.tzinfo) -> float:
@@ -67,11 +56,13 @@ def parse_start(text: str, tz: dt.tzinfo) -> float:
     return when.timestamp()
 
 
-def _analyse(back: ImuBatch, head: ImuBatch | None, window: tuple[float, float] | None) -> Analysis:
+def _analyse(
+    back: ImuBatch, head: ImuBatch | None, window: tuple[float, float] | None, zero: float
+) -> Analysis:
+    """``window`` is on the input's clock, whose 0 is at ``zero`` on the samples' clock."""
     from sensorbridge.pipeline.analysis import analyze
 
-    t0 = float(back.t[0])
-    absolute = None if window is None else (t0 + window[0], t0 + window[1])
+    absolute = None if window is None else (zero + window[0], zero + window[1])
     try:
         return analyze(back, head, calibration_window=absolute)
     except ValueError as e:
@@ -101,7 +92,7 @@ def import_recording(
             f"note: {path} ends in a torn record ({reader.torn.reason}); kept everything before it",
             file=sys.stderr,
         )
-    analysis = _analyse(back.batch, head.batch if head else None, window)
+    analysis = _analyse(back.batch, head.batch if head else None, window, float(back.batch.t[0]))
     clips = []
     for role, node in ((Role.BACK, back), (Role.HEAD, head)):
         meta = reader.metadata(role) if node is not None else {}
@@ -136,7 +127,8 @@ def import_csv(
 
     back = read_imu_csv(back_csv, Role.BACK)
     head = read_imu_csv(head_csv, Role.HEAD) if head_csv else None
-    analysis = _analyse(back, head, window)
+    head = align_head(back, head) if head is not None else None
+    analysis = _analyse(back, head, window, 0.0)
     report = ingest_analysis(
         store,
         analysis,
