@@ -6,7 +6,8 @@
 Times are seconds on the input's own clock: a CSV's ``t`` column as written; a recording's host
 receive clock, counted from the back clip's first sample, so the two clips share one time base.
 ``--calibration START:END`` names the seconds holding the calibration procedure (a neutral hold,
-then the optional bend and nod); without it, the first 12 s (the dashboard's guided procedure).
+then the optional bend and nod); without it, the first 25 s: the guided procedure the dashboard
+leads (settle, hold still 10 s, bend forward slowly and back, nod).
 When the two clips' clocks clearly differ (CSV files written from each clip's own clock), the head is
 shifted onto the back's clock by the lag that lines up their trunk movements, and a note says so.
 A CSV from another IMU is filtered at its own rate (its median sample spacing).
@@ -43,7 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--back", type=Path, metavar="CSV", help="the back clip's CSV (t,ax,ay,az,gx,gy,gz)")
     parser.add_argument("--head", type=Path, metavar="CSV", help="the head clip's CSV, same clock as --back")
     parser.add_argument(
-        "--calibration", metavar="START:END", help="seconds (input clock) holding the calibration procedure"
+        "--calibration",
+        metavar="START:END",
+        help="seconds (input clock) holding the calibration procedure (default: the first 25 s)",
     )
     parser.add_argument("--exercise", choices=EXERCISES, help="verify this stretch over the whole input")
     parser.add_argument("--json", metavar="OUT", help="write the JSON report to OUT ('-' for stdout)")
