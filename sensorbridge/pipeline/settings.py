@@ -76,13 +76,10 @@ class NeckSettings:
     trunk_moving_dps: float = 20.0  # the neck's rotation is held across trunk movements faster than this
     # The filters' relative heading drift rate is learnt from ticks where the head's yaw relative to the
     # thorax is under rel_still_dps (sway is 0.1-0.5°/s, the simulator's glances several °/s), averaged
-    # with drift_tau_s: VQF's rest-phase bias estimates wander on that scale. Measured over 20 simulated
-    # days: 0.7°/s 2.10° mean RMSE, 1.0 1.71, 1.5 1.52, 2.0 1.55, 3.0 2.03 (glance tails count as drift).
+    # with drift_tau_s: VQF's rest-phase bias estimates wander on that scale. Neck rotation RMSE over 20
+    # simulated cases (NOTES.md), mean: 0.7°/s 2.10°, 1.0 1.71, 1.5 1.52, 2.0 1.55, 3.0 2.03.
     drift_tau_s: float = 20.0
     rel_still_dps: float = 1.5
-    heading_gate_deg: float = (
-        1000.0  # only rotations within this of the estimate pull it (glances are larger)
-    )
 
 
 @dataclass(frozen=True)
