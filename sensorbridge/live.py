@@ -287,7 +287,15 @@ class LiveEngine:
     def _store_calibration(self, result: Any, last_t: float | None) -> None:
         """The clips ``result`` calibrated, in force from the end of its window."""
         assert self._sink is not None
-        cals = getattr(self._estimator, "calibrations", {})
+        cals = getattr(self._estimator, "calibrations", None)
+        if not isinstance(cals, Mapping):  # a wrapper (the dashboard's tap) keeps the pipeline inside
+            cals = getattr(getattr(self._estimator, "pipeline", None), "calibrations", None)
+        if not isinstance(cals, Mapping):
+            raise LiveError(
+                f"the estimator ({type(self._estimator).__name__}) calibrated but does not say what"
+                " it measured",
+                hint="give it a `calibrations` mapping (role -> ClipCalibration), as LivePipeline has",
+            )
         chosen = {role: cals[role] for role in getattr(result, "roles", ()) if role in cals}
         t = result.end if result.end is not None else last_t
         if chosen and t is not None:

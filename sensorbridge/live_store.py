@@ -142,6 +142,10 @@ class StoreSink:
         elif any(getattr(events, k, ()) for k in ("relabels", "alerts", "episodes", "gaps")):
             self._require()  # events with no sample before them: a bug upstream, said loudly
 
+    def exercise(self, report: Any) -> None:
+        """A finished stretch set (``LivePipeline.stop_exercise``'s ``ExerciseReport``, host s)."""
+        self._require().exercise(report)
+
     def calibrated(self, calibrations: Mapping[Role, Any], in_force_from: float) -> None:
         """New calibrations (``ClipCalibration`` per role), in force from ``in_force_from`` (host s)."""
         for role, cal in calibrations.items():

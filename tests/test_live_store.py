@@ -221,3 +221,34 @@ def test_recorded_day_in_the_store_matches_analyze_of_the_recording(
     assert day["slouch_episodes"] == offline["slouch_episodes"]
     assert offline["slouch_episodes"] >= 1  # the scenario's first slouch
     assert offline["slouched_s"] > 20.0
+
+
+def test_a_stretch_set_lands_in_the_session_on_the_unix_clock(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sensorbridge.pipeline.values import ExerciseReport, HoldRecord
+    from sensorbridge.samples import ImuBatch
+
+    with Store.open(tmp_path / "s.db") as store:
+        # A host clock 1e9 s behind Unix time: every stored time carries the offset.
+        sink = StoreSink(store, autoflush=False, clock_offset_s=1.0e9, source="dashboard")
+        t = np.arange(0.0, 2.0, 0.01) + 700_000_000.0
+        sink.batch(ImuBatch(Role.BACK, t, np.zeros((t.size, 3)), np.zeros((t.size, 3))))
+        holds = (
+            HoldRecord(t[10], t[10] + 5.2, 5.2, True),
+            HoldRecord(t[50], t[50] + 3.0, 3.0, False, ("too_short",)),
+        )
+        sink.exercise(ExerciseReport("chin_tuck", True, 2, 1, holds))
+        sink.close()
+        (sid, start, end, source) = store.conn.execute(
+            "SELECT id, started_at, ended_at, source FROM sessions"
+        ).fetchone()
+        assert (sid, source) == (sink.session_id, "dashboard")
+        assert start == pytest.approx(t[0] + 1.0e9)
+        assert end == pytest.approx(t[-1] + 1.0e9)
+        row = store.conn.execute(
+            "SELECT exercise, t_start, attempts, valid_reps FROM stretch_sets"
+        ).fetchone()
+        assert row == ("chin_tuck", pytest.approx(t[10] + 1.0e9), 2, 1)
+        faults = store.conn.execute("SELECT fault FROM hold_faults").fetchall()
+        assert faults == [("too_short",)]
