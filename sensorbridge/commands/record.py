@@ -129,31 +129,31 @@ def run(args: argparse.Namespace, config: Config) -> int:
         "head": not args.no_head,
         "start_unix": time.time(),
     }
-    with RecordingWriter(out, meta) as writer:
+    store = open_store(args, config)  # first: a database that cannot open leaves no stray recording
+    try:
+        with RecordingWriter(out, meta) as writer:
 
-        def on_packet(role: Role, host_time: float, data: bytes) -> None:
-            writer.write_packet(role, host_time, data)
+            def on_packet(role: Role, host_time: float, data: bytes) -> None:
+                writer.write_packet(role, host_time, data)
 
-        def on_link(role: Role, address: str, info: Any) -> None:
-            status = info.status
-            writer.write_meta(
-                {
-                    "address": address,
-                    "name": "SB-Back" if role == Role.BACK else "SB-Head",
-                    "firmware": info.firmware_revision,
-                    "role": role.name.lower(),
-                    "rate_hz": status.rate_hz,
-                    "accel_range": int(status.accel_range),
-                    "gyro_range": int(status.gyro_range),
-                    "att_mtu": info.mtu,
-                    "battery": info.battery,
-                },
-                role=role,
-            )
+            def on_link(role: Role, address: str, info: Any) -> None:
+                status = info.status
+                writer.write_meta(
+                    {
+                        "address": address,
+                        "name": "SB-Back" if role == Role.BACK else "SB-Head",
+                        "firmware": info.firmware_revision,
+                        "role": role.name.lower(),
+                        "rate_hz": status.rate_hz,
+                        "accel_range": int(status.accel_range),
+                        "gyro_range": int(status.gyro_range),
+                        "att_mtu": info.mtu,
+                        "battery": info.battery,
+                    },
+                    role=role,
+                )
 
-        source, sleep, clock = build_source(args, config, packet_tap=on_packet, link_tap=on_link)
-        store = open_store(args, config)
-        try:
+            source, sleep, clock = build_source(args, config, packet_tap=on_packet, link_tap=on_link)
             engine = None if store is None else _storing_engine(source, store, out, args, config)
             samples = run_loop(
                 args,
@@ -169,10 +169,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
             )
             if engine is not None:
                 report_stored(engine.sink)
-        finally:
-            if store is not None:
-                store.close()
-        records = writer.records
+            records = writer.records
+    finally:
+        if store is not None:
+            store.close()
     if not any(samples.values()):
         raise RecordError(
             f"no samples arrived; {out} holds only metadata",
