@@ -252,3 +252,39 @@ def test_a_stretch_set_lands_in_the_session_on_the_unix_clock(tmp_path: Path) ->
         assert row == ("chin_tuck", pytest.approx(t[10] + 1.0e9), 2, 1)
         faults = store.conn.execute("SELECT fault FROM hold_faults").fetchall()
         assert faults == [("too_short",)]
+
+
+def test_a_dropped_link_stays_in_one_session_as_a_gap_and_no_data(tmp_path: Path) -> None:
+    from sensorbridge.store.localtime import local_date, local_zone
+    from sensorbridge.store.summary import summarise_day
+
+    db = tmp_path / "drops.db"
+
+    async def go() -> tuple[StoreSink, LiveSnapshot]:
+        source = VirtualSource(
+            [ClipSpec(Role.BACK, Faults(disconnect_every_s=15.0), seed=1)], scenario="desk_short", seed=3
+        )
+        pipeline = LivePipeline()
+        with Store.open(db) as store:
+            sink = StoreSink.for_pipeline(store, pipeline.settings, autoflush=False)
+            engine = LiveEngine(source, pipeline, vibrate=False, sink=sink)
+            task = asyncio.ensure_future(engine.run())
+            await source.started.wait()
+            await source.air.clock.sleep(50.0)
+            engine.stop()
+            return sink, await task
+
+    sink, snap = run_virtual(go())
+    back = snap.nodes[Role.BACK]
+    assert back.gaps >= 2  # the link dropped and came back
+    assert sink.stats.start is not None
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM sessions").fetchone() == (1,)
+        n, lost, seconds = store.conn.execute(
+            "SELECT COUNT(*), SUM(samples_lost), SUM(t_end - t_start) FROM gaps"
+        ).fetchone()
+        tz = local_zone()
+        day = summarise_day(store, local_date(sink.stats.start, tz), tz)
+    assert (n, lost) == (back.gaps, back.samples_lost)  # each outage stored with what it lost
+    assert day.no_data_s == pytest.approx(seconds, abs=0.5)  # the outages, never counted as upright
+    assert day.duration_s == pytest.approx(50.0, abs=1.0)
