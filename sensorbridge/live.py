@@ -143,7 +143,7 @@ class LiveEngine:
         self._listeners: list[Listener] = []
         self._queues: list[asyncio.Queue[LiveSnapshot | None]] = []
         self._stopping = asyncio.Event()
-        self.log_records: list[LogRecordsEvent] = []  # handed to the store by whoever owns one
+        self.log_records: list[LogRecordsEvent] = []  # also stored at once by the sink, when given
 
     @property
     def sink(self) -> LiveSink | None:
