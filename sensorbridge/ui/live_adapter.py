@@ -25,7 +25,6 @@ from sensorbridge.pipeline.values import CalibrationResult, ExerciseProgress, Ex
 from sensorbridge.posture import PostureState
 from sensorbridge.protocol import VibrationPattern
 from sensorbridge.source import LinkState, SampleSource
-from sensorbridge.store.records import StretchHold, StretchSet
 from sensorbridge.ui.engine import DeviceDirectory
 from sensorbridge.ui.errors import UiError
 from sensorbridge.ui.live_tap import PipelineTap
@@ -303,22 +302,9 @@ class LiveDashboardEngine:
         self._stretch = None
 
     def _store_set(self, report: ExerciseReport) -> None:
-        """The finished set into the live engine's session, through the store's public writer."""
-        sink = self._sink
-        if sink is None or sink.session_id is None or not report.holds:
-            return
-        o = sink.offset
-        holds = tuple(StretchHold(h.start + o, h.end + o, h.valid, tuple(h.faults)) for h in report.holds)
-        stretch = StretchSet(
-            report.exercise,
-            holds[0].start,
-            holds[-1].end,
-            report.attempts,
-            report.valid_reps,
-            holds,
-            report.verifiable,
-        )
-        sink.store.write(sink.session_id, stretch_sets=[stretch])
+        """The finished set into the live engine's session (the sink applies its clock offset)."""
+        if self._sink is not None and self._sink.session_id is not None and report.holds:
+            self._sink.exercise(report)
 
     def stretch(self) -> StretchView | None:
         if self._stretch is None and self._report is None:
