@@ -282,12 +282,13 @@ class SamplePacket:
 class DecodedPackets:
     """Many sample packets of one node decoded at once: per packet and per sample arrays.
 
-    ``seq``, ``t0_us``, ``flags`` (P,) per packet; ``packet_index`` (N,) maps each sample to its
-    packet; ``t_us`` (N,) device µs; ``acc`` (N, 3) m/s²; ``gyr`` (N, 3) rad/s.
+    ``seq``, ``t0_us``, ``period_ns``, ``flags`` (P,) per packet; ``packet_index`` (N,) maps each
+    sample to its packet; ``t_us`` (N,) device µs; ``acc`` (N, 3) m/s²; ``gyr`` (N, 3) rad/s.
     """
 
     seq: NDArray[np.uint16]
     t0_us: NDArray[np.uint64]
+    period_ns: FloatArray
     flags: NDArray[np.uint8]
     counts: NDArray[np.int64]
     packet_index: NDArray[np.int64]
@@ -350,7 +351,7 @@ def decode_sample_packets(packets: Sequence[bytes], role: Role | None = None) ->
     per_sample_ranges = ranges[packet_index]
     acc = raw[:, :3] * acc_lsb[per_sample_ranges & 0x0F][:, None]
     gyr = raw[:, 3:] * gyr_lsb[per_sample_ranges >> 4][:, None]
-    return DecodedPackets(seq, t0, flags, counts, packet_index, t_us, acc, gyr)
+    return DecodedPackets(seq, t0, period, flags, counts, packet_index, t_us, acc, gyr)
 
 
 # ---------------------------------------------------------------------------------------------

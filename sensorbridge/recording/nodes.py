@@ -17,7 +17,6 @@ Rules (the same whether decoded at once or chunk by chunk):
 from __future__ import annotations
 
 import itertools
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 
 Clock = Literal["device", "host"]
 CHUNK_PACKETS: Final = 4096  # ~6 minutes at 104 Hz: bounded memory for any recording length
-_PACKET_TIMING = struct.Struct("<QIB")  # t0_us, period_ns, count at offset 4 of a sample packet
 _TIMING_END: Final = 18  # through the flags byte
 REBOOT_DROP_US: Final = 1_000_000  # device time falling this far means the clip rebooted
 MIN_FIT_SPAN_S: Final = 2.0  # below this, a drift slope is noise: assume the clocks run alike
@@ -126,10 +124,9 @@ class NodeDecoder:
         """Decode a group of consecutive packets (file order); ``None`` when all were duplicates."""
         # A packet flagged CLOCK_RESET after the first one: the clip rebooted, and its sequence
         # numbers and clock start again there.
+        reset = int(PacketFlags.CLOCK_RESET)  # a plain int: enum arithmetic per packet is slow
         cuts = [
-            i
-            for i, b in enumerate(blobs)
-            if len(b) >= _TIMING_END and b[17] & PacketFlags.CLOCK_RESET and (i or self.seen)
+            i for i, b in enumerate(blobs) if len(b) >= _TIMING_END and b[17] & reset and (i or self.seen)
         ]
         parts = []
         for a, b in itertools.pairwise([0, *cuts, len(blobs)]):
@@ -177,7 +174,7 @@ class NodeDecoder:
         self.packets += int(kept.size)
         t0 = dec.t0_us.astype(np.int64)[kept]
         counts = dec.counts[kept]
-        period_us = np.array([_PACKET_TIMING.unpack_from(blobs[i], 4)[1] / 1000.0 for i in kept.tolist()])
+        period_us = dec.period_ns[kept] / 1000.0
         if self.first_us is None:
             self.first_us = int(t0[0])
         all_t0 = t0 if self._prev is None else np.concatenate([[self._prev[1]], t0])
@@ -210,28 +207,35 @@ class NodeDecoder:
     ) -> tuple[Gap, ...]:
         ends = np.cumsum(counts) - 1  # index in t of each packet's last sample
         firsts = ends - counts + 1
-        out = []
-        for j in range(useq.size):
-            if j == 0:
-                if self._prev is None:
-                    continue
-                p_seq, p_t0, p_count, p_period, p_last_t = self._prev
-            else:
-                p_seq, p_t0, p_count = int(useq[j - 1]), int(t0[j - 1]), int(counts[j - 1])
-                p_period, p_last_t = float(period_us[j - 1]), float(t[ends[j - 1]])
-            if j == 0 and self._rebooted:
+        n = useq.size
+        # The packet before each one: the previous of this group, or for the first the last kept one.
+        prev_seq = np.zeros(n, np.int64)  # entry 0 stays unused (check[0] False) without a previous packet
+        prev_t0 = np.zeros(n, np.int64)
+        prev_count = np.zeros(n, np.int64)
+        prev_period = np.ones(n)
+        prev_last_t = np.zeros(n)
+        prev_seq[1:], prev_t0[1:], prev_count[1:] = useq[:-1], t0[:-1], counts[:-1]
+        prev_period[1:], prev_last_t[1:] = period_us[:-1], t[ends[:-1]]
+        out: list[Gap] = []
+        check = np.ones(n, bool)
+        if self._prev is None:
+            check[0] = False
+        else:
+            prev_seq[0], prev_t0[0], prev_count[0], prev_period[0], prev_last_t[0] = self._prev
+            if self._rebooted:
                 # Nothing was sampled while the clip was off: the gap is the host time between.
                 self._rebooted = False
-                lost = max(0, round((float(t[firsts[j]]) - p_last_t) * 1e6 / p_period) - 1)
-                out.append(Gap(self.role, p_last_t, float(t[firsts[j]]), lost))
-                continue
-            lost_packets = int(useq[j]) - p_seq - 1
-            if lost_packets <= 0 and not flags[j] & PacketFlags.FIFO_OVERFLOW:
-                continue
-            lost = max(0, round((int(t0[j]) - p_t0) / p_period) - p_count)
-            if lost == 0 and lost_packets > 0:  # the clock restarted: trust the sequence numbers
-                lost = lost_packets * p_count
-            out.append(Gap(self.role, p_last_t, float(t[firsts[j]]), lost))
+                check[0] = False
+                first_t = float(t[firsts[0]])
+                lost0 = max(0, round((first_t - prev_last_t[0]) * 1e6 / prev_period[0]) - 1)
+                out.append(Gap(self.role, float(prev_last_t[0]), first_t, lost0))
+        lost_packets = useq - prev_seq - 1
+        fifo = (flags & int(PacketFlags.FIFO_OVERFLOW)) != 0
+        lost = np.maximum(0, np.round((t0 - prev_t0) / prev_period).astype(np.int64) - prev_count)
+        clock_restarted = (lost == 0) & (lost_packets > 0)  # trust the sequence numbers then
+        lost = np.where(clock_restarted, lost_packets * prev_count, lost)
+        for j in np.flatnonzero(check & ((lost_packets > 0) | fifo)).tolist():
+            out.append(Gap(self.role, float(prev_last_t[j]), float(t[firsts[j]]), int(lost[j])))
         return tuple(out)
 
 
@@ -239,19 +243,26 @@ def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
     """First pass over the packet headers: one line per stretch between reboots (a packet flagged
     ``CLOCK_RESET`` after the first, or device time falling by more than a second)."""
     start, stop, host = reader.packet_spans(role)
-    buf = reader.buffer
-    last_us = np.empty(start.size)
-    starts = [0]
-    prev_t0 = None
-    for k, (a, b) in enumerate(zip(start.tolist(), stop.tolist(), strict=True)):
-        if b - a < _TIMING_END:
-            raise CorruptRecordError(f"{reader.path}: a {role.name.lower()} packet of {b - a} bytes")
-        t0, period, count = _PACKET_TIMING.unpack_from(buf, a + 4)
-        reset = bool(buf[a + 17] & PacketFlags.CLOCK_RESET)
-        if k and (reset or (prev_t0 is not None and t0 < prev_t0 - REBOOT_DROP_US)):
-            starts.append(k)
-        prev_t0 = t0
-        last_us[k] = t0 + (count - 1) * period / 1000.0
+    short = np.flatnonzero(stop - start < _TIMING_END)
+    if short.size:
+        size = int(stop[short[0]] - start[short[0]])
+        raise CorruptRecordError(f"{reader.path}: a {role.name.lower()} packet of {size} bytes")
+    buf = np.frombuffer(reader.buffer, np.uint8)
+
+    def field(offset: int, dtype: str) -> FloatArray:
+        width = np.dtype(dtype).itemsize
+        raw = buf[start[:, None] + offset + np.arange(width)].copy().view(dtype).ravel()
+        return np.asarray(raw, dtype=np.float64)
+
+    t0 = field(4, "<u8")  # exact below 2^53 µs (285 years of uptime)
+    period = field(12, "<u4")
+    count = buf[start + 16].astype(np.float64)
+    reset = (buf[start + 17] & int(PacketFlags.CLOCK_RESET)) != 0
+    reboot = reset.copy()
+    reboot[1:] |= t0[1:] < t0[:-1] - REBOOT_DROP_US
+    reboot[0] = False
+    starts = [0, *np.flatnonzero(reboot).tolist()]
+    last_us = t0 + (count - 1) * period / 1000.0
     bounds = [*starts, start.size]
     fits = [fit_line(last_us[a:b], host[a:b]) for a, b in itertools.pairwise(bounds)]
     return HostClock(
