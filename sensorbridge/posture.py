@@ -22,6 +22,11 @@ class PostureState(enum.StrEnum):
     CALIBRATING = "calibrating"
 
 
+# Forward-head time is counted only while sitting in posture: a nod during calibration or a glance
+# while walking is not a habit to report.
+FORWARD_HEAD_STATES = frozenset({PostureState.UPRIGHT, PostureState.SLOUCHED})
+
+
 @dataclass(frozen=True)
 class Angles:
     """Segment angles in degrees, signs as :mod:`sensorbridge.conventions` defines them."""

@@ -10,7 +10,7 @@ from sensorbridge.conventions import FloatArray
 from sensorbridge.pipeline.engine import TickFrame
 from sensorbridge.pipeline.states import CODE, STATES
 from sensorbridge.pipeline.values import Relabel
-from sensorbridge.posture import PostureState, SlouchEpisode, StateInterval
+from sensorbridge.posture import FORWARD_HEAD_STATES, PostureState, SlouchEpisode, StateInterval
 
 ANGLE_COLUMNS = ("thoracic_flexion", "thoracic_lateral", "neck_flexion", "neck_lateral", "neck_rotation")
 
@@ -83,15 +83,17 @@ def intervals(tl: Timeline, forward_head_deg: float) -> list[StateInterval]:
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
         flex = tl.thoracic_flexion[s:e]
         neck = tl.neck_flexion[s:e]
+        state = STATES[int(tl.state[s])]
+        forward = np.count_nonzero(fh[s:e]) if state in FORWARD_HEAD_STATES else 0
         out.append(
             StateInterval(
                 float(tl.t[s] - half),
                 float(tl.t[e - 1] + half),
-                STATES[int(tl.state[s])],
+                state,
                 _mean(flex),
                 _max(flex),
                 _mean(neck),
-                float(np.count_nonzero(fh[s:e]) * tl.tick_s),
+                float(forward * tl.tick_s),
             )
         )
     return out

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sensorbridge.posture import PostureSample, PostureState, StateInterval
+from sensorbridge.posture import FORWARD_HEAD_STATES, PostureSample, PostureState, StateInterval
 from sensorbridge.store.records import Alert, StretchHold, StretchSet
 from sensorbridge.store.writer import LiveWriter
 
@@ -68,7 +68,7 @@ class _Run:
         if not math.isnan(tick.neck_flexion):
             self.n_nf += 1
             self.sum_nf += tick.neck_flexion
-            self.fh += tick.neck_flexion > self.fh_deg
+            self.fh += tick.neck_flexion > self.fh_deg and self.state in FORWARD_HEAD_STATES
 
     def interval(self) -> StateInterval:
         return StateInterval(
