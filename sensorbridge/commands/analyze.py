@@ -18,7 +18,9 @@ sample's sensor orientation in the z-up earth frame; it needs no calibration.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -27,7 +29,8 @@ from sensorbridge.errors import SensorbridgeError
 
 if TYPE_CHECKING:
     from sensorbridge.conventions import FloatArray, Role
-    from sensorbridge.pipeline.analysis import Analysis
+    from sensorbridge.pipeline.analysis import Analysis, QuaternionSink
+    from sensorbridge.pipeline.settings import PipelineSettings
     from sensorbridge.samples import ImuBatch
 
 HELP = "analyse a recording or CSV files offline: angles, states, slouches, stretches (text or JSON)"
@@ -191,21 +194,36 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if args.timeline_hz <= 0 or args.timeline_hz > 10:
         raise AnalyzeUsageError(f"--timeline-hz {args.timeline_hz} is out of range", hint="use 0 < HZ <= 10")
     window = parse_window(args.calibration)
-    back, head, what = load_inputs(args)
-    if head is not None:
-        head = align_head(back, head)
+    settings = PipelineSettings.from_config(config)
+    back = head = None
+    if args.recording is None or args.back or args.head:
+        back, head, what = load_inputs(args)  # CSV files: read whole (they fit in memory as text did)
+        if head is not None:
+            head = align_head(back, head)
+    else:
+        what = str(args.recording)
     writer = _QuaternionWriter(args.quaternions) if args.quaternions else None
     progress = _Progress(sys.stderr)
     try:
-        analysis = analyze(
-            back,
-            head,
-            calibration_window=window,
-            exercise=args.exercise,
-            settings=PipelineSettings.from_config(config),
-            quaternion_sink=writer,
-            progress=progress,
-        )
+        if back is None:
+            analysis = analyze_recording(
+                args.recording,
+                calibration_window=window,
+                exercise=args.exercise,
+                settings=settings,
+                quaternion_sink=writer,
+                progress=progress,
+            )
+        else:
+            analysis = analyze(
+                back,
+                head,
+                calibration_window=window,
+                exercise=args.exercise,
+                settings=settings,
+                quaternion_sink=writer,
+                progress=progress,
+            )
     except ValueError as e:
         raise AnalyzeUsageError(f"{what} cannot be analysed: {e}") from e
     finally:
@@ -221,6 +239,62 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if args.json != "-":
         print(render_text(analysis, what))
     return 0
+
+
+def analyze_recording(
+    path: Path,
+    *,
+    calibration_window: tuple[float, float] | None = None,
+    exercise: str | None = None,
+    settings: PipelineSettings | None = None,
+    quaternion_sink: QuaternionSink | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Analysis:
+    """Analyse a ``.sbrec`` recording chunk by chunk (memory does not grow with its length, bar the
+    result's per-tick timeline). Both clips are decoded on the host receive clock, counted from the
+    back clip's first sample, so they share one time base and need no alignment."""
+    from sensorbridge.conventions import Role
+    from sensorbridge.pipeline.analysis import analyze_chunks
+    from sensorbridge.pipeline.chunks import merge_in_time
+    from sensorbridge.recording import RecordingReader
+    from sensorbridge.samples import ImuBatch
+
+    reader = RecordingReader.open(path)
+    roles = reader.roles()
+    if Role.BACK not in roles:
+        raise AnalyzeUsageError(
+            f"{path} holds no back-clip packets", hint="posture needs the upper-back clip"
+        )
+    if reader.torn is not None:
+        print(
+            f"note: {path} ends in a torn record ({reader.torn.reason}); kept all before it", file=sys.stderr
+        )
+    back = (c.batch for c in reader.iter_node(Role.BACK, clock="host"))
+    first = next(back, None)
+    if first is None:
+        raise AnalyzeUsageError(
+            f"{path} holds no usable packets of the back clip", hint="posture needs the upper-back clip"
+        )
+    zero = float(first.t[0])
+
+    def shifted(batches: Iterator[ImuBatch]) -> Iterator[ImuBatch]:
+        for b in batches:
+            yield ImuBatch(b.role, b.t - zero, b.acc, b.gyr)
+
+    head = (c.batch for c in reader.iter_node(Role.HEAD, clock="host")) if Role.HEAD in roles else None
+    pieces = merge_in_time(
+        shifted(itertools.chain([first], back)), shifted(head) if head is not None else None
+    )
+    return analyze_chunks(
+        pieces,
+        head=head is not None,
+        calibration_window=calibration_window,
+        exercise=exercise,
+        settings=settings,
+        quaternion_sink=quaternion_sink,
+        progress=progress,
+        end_s=float(reader.packet_spans(Role.BACK)[2][-1]) - zero,  # the last receive time: near enough
+    )
 
 
 def render_text(a: Analysis, what: str) -> str:

@@ -12,10 +12,9 @@ refused calibration falls back to the nominal mounting and says why in ``Analysi
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from calibration.errors import CalibrationError
 from calibration.model import ClipCalibration
 from calibration.procedure import calibrate_clip
 from sensorbridge.conventions import FloatArray, Role
+from sensorbridge.pipeline.chunks import Piece, TimeSteps
 from sensorbridge.pipeline.engine import Engine, EngineOutput, TickFrame
 from sensorbridge.pipeline.exercises import spec_for
 from sensorbridge.pipeline.settings import PipelineSettings
@@ -198,60 +198,146 @@ def analyze(
     settings = settings or PipelineSettings()
     if back.role is not Role.BACK or (head is not None and head.role is not Role.HEAD):
         raise ValueError("analyze needs the back clip's batch first and the head clip's second")
-    if exercise is not None:
-        spec_for(exercise)  # fail before the work
-    batches = {Role.BACK: back} | ({Role.HEAD: head} if head is not None else {})
     if len(back) == 0:
         raise ValueError("the back clip's input holds no samples")
-    t_start = float(back.t[0])
-    window = calibration_window
-    if window is None and calibrations is None:
-        window = (t_start, t_start + DEFAULT_CALIBRATION_S)
+    batches = {Role.BACK: back} | ({Role.HEAD: head} if head is not None else {})
+    return _run(
+        iter([(back, head)]),
+        head is not None,
+        _Options(calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s),
+        end_s=max(float(b.t[-1]) for b in batches.values() if len(b)),
+        rates={role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()},
+        acausal=batches if acausal else None,
+    )
+
+
+def analyze_chunks(
+    pieces: Iterable[Piece],
+    *,
+    head: bool,
+    calibration_window: tuple[float, float] | None = None,
+    exercise: str | None = None,
+    settings: PipelineSettings | None = None,
+    calibrations: Mapping[Role, ClipCalibration] | None = None,
+    quaternion_sink: QuaternionSink | None = None,
+    progress: Callable[[float], None] | None = None,
+    end_s: float | None = None,
+    chunk_s: float = CHUNK_S,
+) -> Analysis:
+    """:func:`analyze` over an input that arrives in time-ordered pieces ``(back, head)`` (see
+    :mod:`~sensorbridge.pipeline.chunks`; ``head`` says whether a head clip is there at all), with the
+    same result as on the whole input, whatever the piece sizes.
+
+    Memory: the pieces being cut into steps, the samples up to the calibration window's end (the
+    window calibrates the whole input, so it is read first: the default window is the first 25 s),
+    and the result's per-tick timeline. Each clip's rate (:func:`input_rate`) is judged on those first
+    samples. ``end_s`` (the last sample's time, input clock) lets ``progress`` report fractions.
+    Raises ValueError when the pieces go back in time or the back clip has no samples.
+    """
+    settings = settings or PipelineSettings()
+    options = _Options(
+        calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s
+    )
+    return _run(iter(pieces), head, options, end_s=end_s, rates=None, acausal=None)
+
+
+@dataclass(frozen=True)
+class _Options:
+    calibration_window: tuple[float, float] | None
+    exercise: str | None
+    settings: PipelineSettings
+    calibrations: Mapping[Role, ClipCalibration] | None
+    quaternion_sink: QuaternionSink | None
+    progress: Callable[[float], None] | None
+    chunk_s: float
+
+
+def _read_calibration_span(
+    pieces: Iterator[Piece], steps: TimeSteps, o: _Options
+) -> tuple[float, float] | None:
+    """Buffer pieces until the calibration window (the default one once the back clip's first sample
+    is known) is complete; return the window, None with stored calibrations and no window."""
+    window = o.calibration_window
+    for piece in pieces:
+        steps.add(piece)
+        back = steps.buffered(Role.BACK)
+        if window is None and o.calibrations is None and len(back):
+            window = (float(back.t[0]), float(back.t[0]) + DEFAULT_CALIBRATION_S)
+        if len(back) and (window is None or steps.high >= window[1]):
+            break
+    if not len(steps.buffered(Role.BACK)):
+        raise ValueError("the back clip's input holds no samples")
+    if window is None and o.calibrations is None:
+        back = steps.buffered(Role.BACK)
+        window = (float(back.t[0]), float(back.t[0]) + DEFAULT_CALIBRATION_S)
+    return window
+
+
+def _run(
+    pieces: Iterator[Piece],
+    head: bool,
+    o: _Options,
+    *,
+    end_s: float | None,
+    rates: dict[Role, float] | None,
+    acausal: Mapping[Role, ImuBatch] | None,
+) -> Analysis:
+    settings = o.settings
+    if o.exercise is not None:
+        spec_for(o.exercise)  # fail before the work
+    roles = (Role.BACK, Role.HEAD) if head else (Role.BACK,)
+    steps = TimeSteps(roles, o.chunk_s)
+    window = _read_calibration_span(pieces, steps, o)
+    first = {role: steps.buffered(role) for role in roles}
     if window is not None:
-        cal_result, cals = calibrate_window(batches, window, calibrations)
+        cal_result, cals = calibrate_window(first, window, o.calibrations)
     else:
-        cals = dict(calibrations or {})
+        cals = dict(o.calibrations or {})
         cal_result = CalibrationResult(True, None, None, "stored calibrations", None, tuple(cals))
-    rates = {role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()}
+    if rates is None:
+        rates = {role: input_rate(b, settings.stream.rate_hz) for role, b in first.items()}
+    del first
     engine = Engine(
         settings,
         cals,
         rates=rates,
-        expect_head=head is not None,
-        exercise=exercise,
-        keep_quaternions=quaternion_sink is not None,
+        expect_head=head,
+        exercise=o.exercise,
+        keep_quaternions=o.quaternion_sink is not None,
     )
     if window is not None:
         engine.calibrating.append(window)
-    if acausal:
-        for role, batch in batches.items():
-            engine.node(role).use_acausal(batch)
+    for role, batch in (acausal or {}).items():
+        engine.node(role).use_acausal(batch)
     frames: list[TickFrame] = []
     relabels: list[Relabel] = []
     result = EngineOutput()
 
-    def collect(o: EngineOutput) -> None:
-        frames.append(o.frame)
-        relabels.extend(o.relabels)
-        result.alerts.extend(o.alerts)
-        result.episodes.extend(o.episodes)
-        result.forward_head.extend(o.forward_head)
-        result.gaps.extend(o.gaps)
-        if quaternion_sink is not None:
-            for role, t, q in o.quaternions:
-                quaternion_sink(role, t, q)
+    def collect(out: EngineOutput) -> None:
+        frames.append(out.frame)
+        relabels.extend(out.relabels)
+        result.alerts.extend(out.alerts)
+        result.episodes.extend(out.episodes)
+        result.forward_head.extend(out.forward_head)
+        result.gaps.extend(out.gaps)
+        if o.quaternion_sink is not None:
+            for role, t, q in out.quaternions:
+                o.quaternion_sink(role, t, q)
 
-    t_end = max(float(b.t[-1]) for b in batches.values() if len(b))
-    edges = np.arange(min(float(b.t[0]) for b in batches.values() if len(b)), t_end + chunk_s, chunk_s)
-    for lo, hi in itertools.pairwise(edges):
-        # The head first: the back clip's time drives which ticks are final.
-        for role in (Role.HEAD, Role.BACK):
-            if role in batches:
-                part = _window(batches[role], lo, hi)
-                if len(part):
-                    collect(engine.push(part))
-        if progress is not None:
-            progress(min(1.0, (hi - edges[0]) / max(t_end - edges[0], 1e-9)))
+    def drain(final: bool) -> None:
+        for _lo, hi, parts in steps.steps(final=final):
+            # The head first: the back clip's time drives which ticks are final.
+            for role in (Role.HEAD, Role.BACK):
+                if role in parts and len(parts[role]):
+                    collect(engine.push(parts[role]))
+            if o.progress is not None and end_s is not None and steps.origin is not None:
+                o.progress(min(1.0, (hi - steps.origin) / max(end_s - steps.origin, 1e-9)))
+
+    drain(final=False)
+    for piece in pieces:
+        steps.add(piece)
+        drain(final=False)
+    drain(final=True)
     collect(engine.finish())
     tl = Timeline.from_frames(frames, relabels, 1.0 / settings.stream.tick_hz)
     episodes = result.episodes
