@@ -62,6 +62,25 @@ def _analyze_chunked(folder: str) -> dict[str, Any]:
     }
 
 
+def _rss_kib() -> int:
+    """The resident set now (KiB, Linux): unlike the peak, it shows what a step adds below an earlier peak."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def open_day(path: str) -> dict[str, Any]:
+    """Only what opening the day's recording costs: the reader's index of every record (its first
+    pass, checksums included, over the mapped file) and the packet spans of each node."""
+    from sensorbridge.recording import RecordingReader
+
+    before = _rss_kib()
+    start = time.perf_counter()
+    reader = RecordingReader.open(Path(path) / project.RECORDING_NAME)
+    packets = sum(int(reader.packet_spans(role)[0].size) for role in reader.roles())
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "packets": packets, "rss_added_kib": _rss_kib() - before}
+
+
 def vqf_floor(path: str) -> dict[str, Any]:
     """VQF's batch update alone over each node of the day: the floor any VQF-based pipeline sits on."""
     from vqf import VQF

@@ -142,6 +142,17 @@ def _memory(long: ChildResult, short: ChildResult, plan: Plan) -> list[Figure]:
     ]
 
 
+def _opening(res: ChildResult, hours: float) -> Figure:
+    return Figure(
+        f"of the analysis memory, opening the recording: {hours:g} h",
+        max(int(res.result["rss_added_kib"]), 0) * 1024.0,
+        "B",
+        f"resident memory the reader's first pass alone added and kept (index of {res.result['packets']} "
+        f"packets, the mapped file's pages read for the checksums), own process, "
+        f"{res.result['seconds']:.2f} s",
+    )
+
+
 def run(ctx: Context) -> list[Figure]:
     project.require_day_tools()  # Unavailable, with the reason, until the simulator and analysis land
     plan = QUICK if ctx.quick else FULL
@@ -182,6 +193,11 @@ def run(ctx: Context) -> list[Figure]:
         short = _runs(attempts, "sensorbridge analyze (short day)", batch_tasks.analyze_day, 600, short_path)
         if short:
             figures += _memory(fastest(ours_runs), short[0], plan)
+    _log("opening each day's recording alone (the reader's index)")
+    for hours, path in ((plan.short_h, short_path), (plan.long_h, long_path)):
+        if path.exists():
+            opened = _runs(attempts, f"open the {hours:g} h recording", batch_tasks.open_day, 600, path)
+            figures += [_opening(res, hours) for res in opened]
     return attempts.finish(figures)
 
 
