@@ -286,6 +286,7 @@ def _chunks(reader: RecordingReader, decoder: NodeDecoder, chunk_packets: int) -
     for g in range(0, start.size, chunk_packets):
         spans = zip(start[g : g + chunk_packets].tolist(), stop[g : g + chunk_packets].tolist(), strict=True)
         chunk = decoder.feed([bytes(buf[a:b]) for a, b in spans])
+        reader.release_pages()
         if chunk is not None:
             yield chunk
 

@@ -157,6 +157,7 @@ class RecordingReader:
             offset + RECORD_HEADER_SIZE + np.frombuffer(lengths, np.int64),
             damage,
         )
+        self.release_pages()  # the checksum pass touched every page of the file
         return self._index
 
     def records(self) -> Iterator[Record]:
@@ -181,6 +182,12 @@ class RecordingReader:
             f"{self.path} is damaged at byte {offset}: {what}",
             hint="the records before that point are intact; restore the file from a backup or re-record",
         )
+
+    def release_pages(self) -> None:
+        """Let the OS drop the mapped pages read so far from this process's memory (they stay in
+        the page cache and come back when touched), so reading a long day keeps memory flat."""
+        if isinstance(self._data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self._data.madvise(mmap.MADV_DONTNEED)
 
     @property
     def buffer(self) -> bytes | mmap.mmap:
