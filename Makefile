@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint pytest firmware firmware-test fuzz bench bench-quick clean
+.PHONY: demo test sysdeps lint pytest firmware firmware-test fuzz bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/sensorbridge --db $(VENV)/demo.db --virtual
 
-test: $(STAMP) lint firmware-test pytest
+test: sysdeps $(STAMP) lint firmware-test pytest
+
+sysdeps:
+	@tools/system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -26,7 +29,7 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-firmware-test:
+firmware-test: sysdeps
 	$(MAKE) -C firmware test
 
 firmware:
