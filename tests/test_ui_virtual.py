@@ -45,6 +45,23 @@ async def until(engine: LiveDashboardEngine, condition: Callable[[], bool]) -> N
                 return
 
 
+def calibrate_on_cue(engine: LiveDashboardEngine, after_s: float = 1.5) -> None:
+    """Start the calibration from the engine's own update ``after_s`` into the stream, once."""
+    first_t: list[float] = []
+
+    def cue(snap: LiveSnapshot) -> None:
+        back = snap.nodes.get(Role.BACK)
+        if back is None or back.last_t is None or len(first_t) > 1:
+            return
+        if not first_t:
+            first_t.append(back.last_t)
+        elif back.last_t - first_t[0] >= after_s:
+            first_t.append(back.last_t)
+            engine.start_calibration()
+
+    engine.live_engine.subscribe(cue)
+
+
 async def test_virtual_clips_through_the_dashboard(tmp_path: Path) -> None:
     source = VirtualSource(
         [ClipSpec(Role.BACK, seed=1), ClipSpec(Role.HEAD, seed=2)],
@@ -63,19 +80,7 @@ async def test_virtual_clips_through_the_dashboard(tmp_path: Path) -> None:
     # The interactive wearer starts with the neutral hold and the forward bend (about 1-15 s of
     # world time). Calibration starts from the engine's own update, 1.5 s in, so that a slow machine
     # cannot make a key press land late (world time runs 6x faster than the test's wall clock).
-    first_t: list[float] = []
-
-    def calibrate_on_cue(snap: LiveSnapshot) -> None:
-        back = snap.nodes.get(Role.BACK)
-        if back is None or back.last_t is None or len(first_t) > 1:
-            return
-        if not first_t:
-            first_t.append(back.last_t)
-        elif back.last_t - first_t[0] >= 1.5:
-            first_t.append(back.last_t)
-            engine.start_calibration()
-
-    engine.live_engine.subscribe(calibrate_on_cue)
+    calibrate_on_cue(engine)
     async with app.run_test(size=(120, 40)) as pilot:
 
         def both_streaming() -> bool:
@@ -143,19 +148,7 @@ async def test_a_badly_done_stretch_set_through_the_real_pipeline(tmp_path: Path
     store = Store.open(tmp_path / "db.sqlite")
     engine = LiveDashboardEngine(source, expect_head=True, wearer=source.request, sink=StoreSink(store))
     app = build_app(Config(bell=False, vibrate=False), engine, FixedSummaries([]), refresh_hz=0, today=TODAY)
-    first_t: list[float] = []
-
-    def calibrate_on_cue(snap: LiveSnapshot) -> None:  # as above: the scripted calibration, on time
-        back = snap.nodes.get(Role.BACK)
-        if back is None or back.last_t is None or len(first_t) > 1:
-            return
-        if not first_t:
-            first_t.append(back.last_t)
-        elif back.last_t - first_t[0] >= 1.5:
-            first_t.append(back.last_t)
-            engine.start_calibration()
-
-    engine.live_engine.subscribe(calibrate_on_cue)
+    calibrate_on_cue(engine)  # as above: the scripted calibration, on time
     async with app.run_test(size=(120, 40)) as pilot:
         await until(engine, lambda: engine.calibration().phase is CalibrationPhase.DONE)
         await pilot.press("s", "enter")  # chin tuck
