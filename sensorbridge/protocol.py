@@ -298,27 +298,48 @@ class DecodedPackets:
 
 
 def decode_sample_packets(packets: Sequence[bytes], role: Role | None = None) -> DecodedPackets:
-    """Decode many packets vectorised: one structured-dtype view per distinct packet length.
+    """Decode many packets vectorised (see :func:`decode_sample_spans`). Packets must all be valid
+    (each is checked as :meth:`SamplePacket.decode` would) and, when ``role`` is given, of that node.
+    The order of the input is kept."""
+    lengths = np.fromiter((len(p) for p in packets), np.int64, len(packets))
+    stop = np.cumsum(lengths)
+    buf = np.frombuffer(b"".join(packets), np.uint8)
+    return decode_sample_spans(buf, stop - lengths, stop, role)
 
-    Packets must all be valid (each is checked as :meth:`SamplePacket.decode` would) and, when
-    ``role`` is given, of that node. The order of the input is kept.
-    """
-    n = len(packets)
+
+def _packet_at(buf: NDArray[np.uint8], start: NDArray[np.int64], stop: NDArray[np.int64], i: int) -> bytes:
+    return bytes(buf[int(start[i]) : int(stop[i])])
+
+
+def decode_sample_spans(
+    buf: NDArray[np.uint8],
+    start: NDArray[np.int64],
+    stop: NDArray[np.int64],
+    role: Role | None = None,
+) -> DecodedPackets:
+    """Decode the packets lying at ``buf[start[i]:stop[i]]`` (P,) byte offsets into a byte buffer
+    (a mapped recording, say), vectorised: the packets of one length are gathered in one copy and
+    read through a structured dtype. Checks and order as :func:`decode_sample_packets`."""
+    if buf.ndim != 1 or start.ndim != 1 or start.shape != stop.shape:
+        raise ValueError(f"need a 1-D buffer and (P,) offsets, got {buf.shape}, {start.shape}, {stop.shape}")
+    n = start.size
     seq = np.zeros(n, np.uint16)
     t0 = np.zeros(n, np.uint64)
     flags = np.zeros(n, np.uint8)
     period = np.zeros(n, np.float64)
     counts = np.zeros(n, np.int64)
     ranges = np.zeros(n, np.uint8)
-    lengths = np.fromiter((len(p) for p in packets), np.int64, n)
+    lengths = stop - start
     raw_parts: list[tuple[NDArray[np.int64], NDArray[np.int16]]] = []
-    for length in np.unique(lengths):
-        idx = np.flatnonzero(lengths == length)
+    distinct = np.unique(lengths)
+    for length in distinct:
+        idx = np.flatnonzero(lengths == length) if distinct.size > 1 else np.arange(n)
         count, rem = divmod(int(length) - HEADER_SIZE, SAMPLE_SIZE)
         if rem or not 1 <= count <= MAX_SAMPLES_PER_PACKET:
-            SamplePacket.decode(packets[int(idx[0])])  # raises the precise error
+            SamplePacket.decode(_packet_at(buf, start, stop, int(idx[0])))  # raises the precise error
             raise MessageLengthError(f"sample packet of {length} bytes")  # pragma: no cover
-        arr = np.frombuffer(b"".join(packets[int(i)] for i in idx), dtype=packet_dtype(count))
+        rows = np.lib.stride_tricks.sliding_window_view(buf, int(length))[start[idx]]  # (m, length) copy
+        arr = rows.view(packet_dtype(count)).reshape(-1)
         bad = (
             (arr["version"] != PROTOCOL_VERSION)
             | (arr["count"] != count)
@@ -332,25 +353,35 @@ def decode_sample_packets(packets: Sequence[bytes], role: Role | None = None) ->
         )
         if bad.any():
             first = int(idx[int(np.argmax(bad))])
-            SamplePacket.decode(packets[first])
-            raise FieldError(f"packet {first} is from node {packets[first][1]}, expected {role!s}")
+            blob = _packet_at(buf, start, stop, first)
+            SamplePacket.decode(blob)
+            raise FieldError(f"packet {first} is from node {blob[1]}, expected {role!s}")
         seq[idx], t0[idx], flags[idx] = arr["seq"], arr["t0_us"], arr["flags"]
         period[idx], counts[idx], ranges[idx] = arr["period_ns"], count, arr["ranges"]
         raw_parts.append((idx, arr["samples"].reshape(-1, count, 6)))
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    total = int(starts[-1])
-    raw = np.zeros((total, 6), np.int16)
     packet_index = np.repeat(np.arange(n), counts)
-    for idx, block in raw_parts:
-        dest = starts[idx][:, None] + np.arange(block.shape[1])
-        raw[dest.ravel()] = block.reshape(-1, 6)
-    k = np.arange(total) - starts[packet_index]
-    t_us = t0[packet_index].astype(np.float64) + k * (period[packet_index] / 1000.0)
     acc_lsb = np.array([accel_scale(AccelRange(c)) for c in range(len(AccelRange))])
     gyr_lsb = np.array([gyro_scale(GyroRange(c)) for c in range(len(GyroRange))])
-    per_sample_ranges = ranges[packet_index]
-    acc = raw[:, :3] * acc_lsb[per_sample_ranges & 0x0F][:, None]
-    gyr = raw[:, 3:] * gyr_lsb[per_sample_ranges >> 4][:, None]
+    if len(raw_parts) == 1:
+        # One packet length (the usual case): the samples are already in order, the times a grid.
+        raw = raw_parts[0][1].reshape(-1, 6)
+        k = np.arange(raw_parts[0][1].shape[1])
+        t_us = (t0.astype(np.float64)[:, None] + k * (period / 1000.0)[:, None]).reshape(-1)
+    else:
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        raw = np.zeros((int(starts[-1]), 6), np.int16)
+        for idx, block in raw_parts:
+            dest = starts[idx][:, None] + np.arange(block.shape[1])
+            raw[dest.ravel()] = block.reshape(-1, 6)
+        k = np.arange(raw.shape[0]) - starts[packet_index]
+        t_us = t0[packet_index].astype(np.float64) + k * (period[packet_index] / 1000.0)
+    if n and np.all(ranges == ranges[0]):
+        acc = raw[:, :3] * acc_lsb[ranges[0] & 0x0F]
+        gyr = raw[:, 3:] * gyr_lsb[ranges[0] >> 4]
+    else:
+        per_sample_ranges = ranges[packet_index]
+        acc = raw[:, :3] * acc_lsb[per_sample_ranges & 0x0F][:, None]
+        gyr = raw[:, 3:] * gyr_lsb[per_sample_ranges >> 4][:, None]
     return DecodedPackets(seq, t0, period, flags, counts, packet_index, t_us, acc, gyr)
 
 

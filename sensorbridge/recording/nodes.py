@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sensorbridge.conventions import FloatArray, Role
-from sensorbridge.protocol import SEQ_MODULUS, PacketFlags, ProtocolError, decode_sample_packets
+from sensorbridge.protocol import SEQ_MODULUS, PacketFlags, ProtocolError, decode_sample_spans
 from sensorbridge.recording.format import CorruptRecordError, RecordingError
 from sensorbridge.samples import Gap, ImuBatch
 
@@ -36,6 +36,7 @@ Clock = Literal["device", "host"]
 CHUNK_PACKETS: Final = 4096  # ~6 minutes at 104 Hz: bounded memory for any recording length
 _TIMING_END: Final = 18  # through the flags byte
 REBOOT_DROP_US: Final = 1_000_000  # device time falling this far means the clip rebooted
+FIT_BLOCK_PACKETS: Final = 1 << 16  # packet headers read per step of the clock fit
 MIN_FIT_SPAN_S: Final = 2.0  # below this, a drift slope is noise: assume the clocks run alike
 
 
@@ -120,20 +121,25 @@ class NodeDecoder:
         self._last_unwrapped = int(out[-1])
         return np.asarray(out, dtype=np.int64)
 
-    def feed(self, blobs: list[bytes]) -> DecodedChunk | None:
-        """Decode a group of consecutive packets (file order); ``None`` when all were duplicates."""
+    def feed(
+        self, buf: NDArray[np.uint8], start: NDArray[np.int64], stop: NDArray[np.int64]
+    ) -> DecodedChunk | None:
+        """Decode a group of consecutive packets (file order) lying at ``buf[start[i]:stop[i]]`` (P,);
+        ``None`` when all were duplicates."""
         # A packet flagged CLOCK_RESET after the first one: the clip rebooted, and its sequence
         # numbers and clock start again there.
-        reset = int(PacketFlags.CLOCK_RESET)  # a plain int: enum arithmetic per packet is slow
-        cuts = [
-            i for i, b in enumerate(blobs) if len(b) >= _TIMING_END and b[17] & reset and (i or self.seen)
-        ]
+        timed = np.flatnonzero(stop - start >= _TIMING_END)
+        reset = np.zeros(start.size, bool)
+        reset[timed] = (buf[start[timed] + 17] & int(PacketFlags.CLOCK_RESET)) != 0
+        if not self.seen and start.size:
+            reset[0] = False
+        cuts = np.flatnonzero(reset).tolist()
         parts = []
-        for a, b in itertools.pairwise([0, *cuts, len(blobs)]):
+        for a, b in itertools.pairwise([0, *cuts, int(start.size)]):
             if a in cuts:
                 self._reboot()
             if b > a:
-                part = self._feed_segment(blobs[a:b])
+                part = self._feed_segment(buf, start[a:b], stop[a:b])
                 if part is not None:
                     parts.append(part)
         if not parts:
@@ -154,9 +160,12 @@ class NodeDecoder:
         self._best = -(1 << 62)
         self._rebooted = self._prev is not None
 
-    def _feed_segment(self, blobs: list[bytes]) -> DecodedChunk | None:
+    def _feed_segment(
+        self, buf: NDArray[np.uint8], start: NDArray[np.int64], stop: NDArray[np.int64]
+    ) -> DecodedChunk | None:
+        n = int(start.size)
         try:
-            dec = decode_sample_packets(blobs, self.role)
+            dec = decode_sample_spans(buf, start, stop, self.role)
         except ProtocolError as e:
             raise CorruptRecordError(
                 f"{self.where}: a {self.role.name.lower()} packet does not decode: {e}"
@@ -167,8 +176,8 @@ class NodeDecoder:
         self._best = int(running[-1])
         kept = np.flatnonzero(keep)
         base = self.seen
-        self.seen += len(blobs)
-        self.duplicates += len(blobs) - int(kept.size)
+        self.seen += n
+        self.duplicates += n - int(kept.size)
         if not kept.size:
             return None
         self.packets += int(kept.size)
@@ -183,7 +192,8 @@ class NodeDecoder:
                 f"the {self.role.name.lower()} clip's clock restarted in {self.where}",
                 hint="load it with clock='host' (the clip rebooted: only host time spans the reboot)",
             )
-        sample_keep = keep[dec.packet_index]
+        every = kept.size == n  # the usual case: no copies to drop nothing
+        sample_keep = slice(None) if every else keep[dec.packet_index]
         t_us = dec.t_us[sample_keep]
         if self._host is not None and self.clock == "host":
             t = self._host.map(base + dec.packet_index[sample_keep], t_us)
@@ -241,29 +251,35 @@ class NodeDecoder:
 
 def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
     """First pass over the packet headers: one line per stretch between reboots (a packet flagged
-    ``CLOCK_RESET`` after the first, or device time falling by more than a second)."""
-    start, stop, host = reader.packet_spans(role)
-    short = np.flatnonzero(stop - start < _TIMING_END)
-    if short.size:
-        size = int(stop[short[0]] - start[short[0]])
-        raise CorruptRecordError(f"{reader.path}: a {role.name.lower()} packet of {size} bytes")
-    buf = np.frombuffer(reader.buffer, np.uint8)
-
-    def field(offset: int, dtype: str) -> FloatArray:
-        width = np.dtype(dtype).itemsize
-        raw = buf[start[:, None] + offset + np.arange(width)].copy().view(dtype).ravel()
-        return np.asarray(raw, dtype=np.float64)
-
-    t0 = field(4, "<u8")  # exact below 2^53 µs (285 years of uptime)
-    period = field(12, "<u4")
-    count = buf[start + 16].astype(np.float64)
-    reset = (buf[start + 17] & int(PacketFlags.CLOCK_RESET)) != 0
-    reboot = reset.copy()
+    ``CLOCK_RESET`` after the first, or device time falling by more than a second). Memory:
+    three floats and a flag per packet of the node, while fitting."""
+    t0_parts: list[FloatArray] = []
+    last_parts: list[FloatArray] = []
+    host_parts: list[FloatArray] = []
+    reset_parts: list[NDArray[np.bool_]] = []
+    for start, stop, host in reader.packet_blocks(role, FIT_BLOCK_PACKETS):
+        short = np.flatnonzero(stop - start < _TIMING_END)
+        if short.size:
+            size = int(stop[short[0]] - start[short[0]])
+            raise CorruptRecordError(f"{reader.path}: a {role.name.lower()} packet of {size} bytes")
+        buf = np.frombuffer(reader.buffer, np.uint8)
+        head = np.lib.stride_tricks.sliding_window_view(buf, _TIMING_END)[start]  # (P, 18) copy
+        del buf
+        t0 = head[:, 4:12].copy().view("<u8").ravel().astype(np.float64)  # exact below 2^53 µs
+        period = head[:, 12:16].copy().view("<u4").ravel().astype(np.float64)
+        count = head[:, 16].astype(np.float64)
+        t0_parts.append(t0)
+        last_parts.append(t0 + (count - 1) * period / 1000.0)
+        host_parts.append(host)
+        reset_parts.append((head[:, 17] & int(PacketFlags.CLOCK_RESET)) != 0)
+        reader.release_pages()
+    t0, last_us, host = (np.concatenate(p) for p in (t0_parts, last_parts, host_parts))
+    reboot = np.concatenate(reset_parts)
+    del t0_parts, last_parts, host_parts, reset_parts
     reboot[1:] |= t0[1:] < t0[:-1] - REBOOT_DROP_US
     reboot[0] = False
     starts = [0, *np.flatnonzero(reboot).tolist()]
-    last_us = t0 + (count - 1) * period / 1000.0
-    bounds = [*starts, start.size]
+    bounds = [*starts, last_us.size]
     fits = [fit_line(last_us[a:b], host[a:b]) for a, b in itertools.pairwise(bounds)]
     return HostClock(
         np.asarray(starts, np.int64),
@@ -274,18 +290,17 @@ def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
 
 
 def _decoder(reader: RecordingReader, role: Role, clock: Clock) -> NodeDecoder:
-    if not reader.packet_spans(role)[0].size:
+    if reader.last_packet_time(role) is None:
         raise RecordingError(f"{reader.path} holds no packets of the {role.name.lower()} clip")
     host = _fit_host_clock(reader, role) if clock == "host" else None
     return NodeDecoder(role, clock, str(reader.path), host)
 
 
 def _chunks(reader: RecordingReader, decoder: NodeDecoder, chunk_packets: int) -> Iterator[DecodedChunk]:
-    start, stop, _ = reader.packet_spans(decoder.role)
-    buf = reader.buffer
-    for g in range(0, start.size, chunk_packets):
-        spans = zip(start[g : g + chunk_packets].tolist(), stop[g : g + chunk_packets].tolist(), strict=True)
-        chunk = decoder.feed([bytes(buf[a:b]) for a, b in spans])
+    for start, stop, _ in reader.packet_blocks(decoder.role, chunk_packets):
+        buf = np.frombuffer(reader.buffer, np.uint8)
+        chunk = decoder.feed(buf, start, stop)
+        del buf  # no view of the mapped file may outlive the step (the reader could not close)
         reader.release_pages()
         if chunk is not None:
             yield chunk
