@@ -19,6 +19,7 @@ import numpy as np
 from bench import project
 
 MADGWICK_RATE_HZ = 104.0
+TIMELINE_HZ = 1.0  # ``sensorbridge analyze --timeline-hz``'s default
 
 
 def make_day(path: str, hours: float, seed: int) -> dict[str, Any]:
@@ -46,7 +47,8 @@ def _analyze_chunked(folder: str) -> dict[str, Any]:
     warm_seconds = time.perf_counter() - warm
     rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux: imports and warm-up
     start = time.perf_counter()
-    analysis = analyze_recording(Path(folder) / project.RECORDING_NAME)
+    # The command's default: the JSON's timeline at 1 Hz is all of the timeline it keeps.
+    analysis = analyze_recording(Path(folder) / project.RECORDING_NAME, timeline_hz=TIMELINE_HZ)
     seconds = time.perf_counter() - start
     return {
         "samples": sum(

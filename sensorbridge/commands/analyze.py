@@ -213,6 +213,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 settings=settings,
                 quaternion_sink=writer,
                 progress=progress,
+                timeline_hz=args.timeline_hz,  # only that timeline is kept: memory stays flat
             )
         else:
             analysis = analyze(
@@ -249,10 +250,13 @@ def analyze_recording(
     settings: PipelineSettings | None = None,
     quaternion_sink: QuaternionSink | None = None,
     progress: Callable[[float], None] | None = None,
+    timeline_hz: float | None = None,
 ) -> Analysis:
-    """Analyse a ``.sbrec`` recording chunk by chunk (memory does not grow with its length, bar the
-    result's per-tick timeline). Both clips are decoded on the host receive clock, counted from the
-    back clip's first sample, so they share one time base and need no alignment."""
+    """Analyse a ``.sbrec`` recording chunk by chunk. Memory does not grow with its length bar the
+    result: the per-tick timeline, or with ``timeline_hz`` only the timeline at that rate (see
+    :func:`~sensorbridge.pipeline.analysis.analyze_chunks`). Both clips are decoded on the host
+    receive clock, counted from the back clip's first sample, so they share one time base and need
+    no alignment."""
     from sensorbridge.conventions import Role
     from sensorbridge.pipeline.analysis import analyze_chunks
     from sensorbridge.pipeline.chunks import merge_in_time
@@ -282,6 +286,7 @@ def analyze_recording(
             yield ImuBatch(b.role, b.t - zero, b.acc, b.gyr)
 
     head = (c.batch for c in reader.iter_node(Role.HEAD, clock="host")) if Role.HEAD in roles else None
+    last = reader.last_packet_time(Role.BACK)
     pieces = merge_in_time(
         shifted(itertools.chain([first], back)), shifted(head) if head is not None else None
     )
@@ -293,7 +298,8 @@ def analyze_recording(
         settings=settings,
         quaternion_sink=quaternion_sink,
         progress=progress,
-        end_s=float(reader.packet_spans(Role.BACK)[2][-1]) - zero,  # the last receive time: near enough
+        end_s=last - zero if last is not None else None,  # the last receive time: near enough
+        timeline_hz=timeline_hz,
     )
 
 

@@ -25,11 +25,12 @@ from calibration.model import ClipCalibration
 from calibration.procedure import calibrate_clip
 from sensorbridge.conventions import FloatArray, Role
 from sensorbridge.pipeline.chunks import Piece, TimeSteps
-from sensorbridge.pipeline.engine import Engine, EngineOutput, TickFrame
+from sensorbridge.pipeline.engine import Engine, EngineOutput
 from sensorbridge.pipeline.exercises import spec_for
 from sensorbridge.pipeline.settings import PipelineSettings
-from sensorbridge.pipeline.timeline import ANGLE_COLUMNS, Summary, Timeline, intervals
-from sensorbridge.pipeline.values import Alert, CalibrationResult, ExerciseReport, Relabel
+from sensorbridge.pipeline.timeline import ANGLE_COLUMNS, Summary, Timeline
+from sensorbridge.pipeline.timeline_builder import TimelineBuilder
+from sensorbridge.pipeline.values import Alert, CalibrationResult, ExerciseReport
 from sensorbridge.posture import SlouchEpisode, StateInterval
 from sensorbridge.samples import Gap, ImuBatch
 
@@ -45,7 +46,7 @@ QuaternionSink = Callable[[Role, FloatArray, FloatArray], None]
 class Analysis:
     calibration: CalibrationResult
     calibrations: dict[Role, ClipCalibration]
-    timeline: Timeline  # per tick
+    timeline: Timeline  # per tick, or at ``timeline_hz`` when only that was kept
     intervals: list[StateInterval]
     slouch_episodes: list[SlouchEpisode]
     forward_head_episodes: list[SlouchEpisode]
@@ -55,10 +56,19 @@ class Analysis:
     alerts: list[Alert] = field(default_factory=list)
     samples: dict[str, int] = field(default_factory=dict)  # per role: samples read and filtered
     heading_correction_deg: float = 0.0  # the largest relative-heading correction of the neck
+    timeline_hz: float | None = None  # the rate the timeline was kept at; None: per tick
 
     def to_dict(self, timeline_hz: float = 1.0) -> dict[str, Any]:
-        """The JSON document of ``sensorbridge analyze``: degrees, seconds on the input's clock."""
-        tl = self.timeline.sample(timeline_hz)
+        """The JSON document of ``sensorbridge analyze``: degrees, seconds on the input's clock.
+        Raises ValueError for a ``timeline_hz`` other than the one an analysis kept its timeline at."""
+        if self.timeline_hz is None:
+            tl = self.timeline.sample(timeline_hz)
+        elif timeline_hz == self.timeline_hz:
+            tl = self.timeline
+        else:
+            raise ValueError(
+                f"this analysis kept its timeline at {self.timeline_hz:g} Hz, not {timeline_hz:g} Hz"
+            )
         timeline: dict[str, Any] = {"t": _floats(tl.t, 3)}
         for c in ANGLE_COLUMNS:
             timeline[c] = _floats(getattr(tl, c), 2)
@@ -187,6 +197,7 @@ def analyze(
     progress: Callable[[float], None] | None = None,
     chunk_s: float = CHUNK_S,
     acausal: bool = False,
+    timeline_hz: float | None = None,
 ) -> Analysis:
     """Analyse a whole input: ``back`` (and ``head``) samples on one clock (s, m/s², rad/s, sensor frame).
 
@@ -194,6 +205,8 @@ def analyze(
     receives every filtered sample's orientation, chunk by chunk; ``progress(fraction)`` reports.
     ``acausal=True`` takes orientations from VQF's offline (acausal) variant instead: more accurate,
     but it is not what the wearer saw live, and memory grows with the input (32 bytes per sample).
+    ``timeline_hz`` keeps the timeline only at that rate (as :meth:`Timeline.sample` gives it), not
+    per tick; the intervals and the summary are the same either way.
     """
     settings = settings or PipelineSettings()
     if back.role is not Role.BACK or (head is not None and head.role is not Role.HEAD):
@@ -204,7 +217,16 @@ def analyze(
     return _run(
         iter([(back, head)]),
         head is not None,
-        _Options(calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s),
+        _Options(
+            calibration_window,
+            exercise,
+            settings,
+            calibrations,
+            quaternion_sink,
+            progress,
+            chunk_s,
+            timeline_hz,
+        ),
         end_s=max(float(b.t[-1]) for b in batches.values() if len(b)),
         rates={role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()},
         acausal=batches if acausal else None,
@@ -223,6 +245,7 @@ def analyze_chunks(
     progress: Callable[[float], None] | None = None,
     end_s: float | None = None,
     chunk_s: float = CHUNK_S,
+    timeline_hz: float | None = None,
 ) -> Analysis:
     """:func:`analyze` over an input that arrives in time-ordered pieces ``(back, head)`` (see
     :mod:`~sensorbridge.pipeline.chunks`; ``head`` says whether a head clip is there at all), with the
@@ -230,13 +253,15 @@ def analyze_chunks(
 
     Memory: the pieces being cut into steps, the samples up to the calibration window's end (the
     window calibrates the whole input, so it is read first: the default window is the first 25 s),
-    and the result's per-tick timeline. Each clip's rate (:func:`input_rate`) is judged on those first
-    samples. ``end_s`` (the last sample's time, input clock) lets ``progress`` report fractions.
-    Raises ValueError when the pieces go back in time or the back clip has no samples.
+    and the result: the per-tick timeline (10 Hz, 7 columns: 2 MB an hour), or with ``timeline_hz``
+    only the timeline at that rate (49 bytes a sample) and one interval per state run (see
+    :mod:`~sensorbridge.pipeline.timeline_builder`). Each clip's rate (:func:`input_rate`) is judged
+    on those first samples. ``end_s`` (the last sample's time, input clock) lets ``progress`` report
+    fractions. Raises ValueError when the pieces go back in time or the back clip has no samples.
     """
     settings = settings or PipelineSettings()
     options = _Options(
-        calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s
+        calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s, timeline_hz
     )
     return _run(iter(pieces), head, options, end_s=end_s, rates=None, acausal=None)
 
@@ -250,6 +275,7 @@ class _Options:
     quaternion_sink: QuaternionSink | None
     progress: Callable[[float], None] | None
     chunk_s: float
+    timeline_hz: float | None
 
 
 def _read_calibration_span(
@@ -309,13 +335,13 @@ def _run(
         engine.calibrating.append(window)
     for role, batch in (acausal or {}).items():
         engine.node(role).use_acausal(batch)
-    frames: list[TickFrame] = []
-    relabels: list[Relabel] = []
+    tick_s = 1.0 / settings.stream.tick_hz
+    builder = TimelineBuilder(tick_s, settings.slouch.forward_head_deg, o.timeline_hz)
     result = EngineOutput()
 
     def collect(out: EngineOutput) -> None:
-        frames.append(out.frame)
-        relabels.extend(out.relabels)
+        builder.add(out.frame, out.relabels)
+        builder.settle(engine.tracker.relabel_horizon())
         result.alerts.extend(out.alerts)
         result.episodes.extend(out.episodes)
         result.forward_head.extend(out.forward_head)
@@ -339,7 +365,7 @@ def _run(
         drain(final=False)
     drain(final=True)
     collect(engine.finish())
-    tl = Timeline.from_frames(frames, relabels, 1.0 / settings.stream.tick_hz)
+    tl = builder.finish()
     episodes = result.episodes
     reports = [engine.exercise.report()] if engine.exercise is not None else []
     samples = {
@@ -351,13 +377,14 @@ def _run(
         cal_result,
         engine.calibrations,
         tl,
-        intervals(tl, settings.slouch.forward_head_deg),
+        builder.intervals,
         episodes,
         result.forward_head,
         reports,
-        Summary.of(tl, episodes),
+        Summary.from_counts(builder.counts, builder.ticks, tick_s, episodes),
         result.gaps,
         result.alerts,
         samples,
         float(np.degrees(engine.heading.max_correction)),
+        o.timeline_hz,
     )

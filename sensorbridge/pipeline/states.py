@@ -216,6 +216,19 @@ class PostureTracker:
         self.max_drift_seen = max(self.max_drift_seen, abs(drift))
         return out
 
+    def relabel_horizon(self) -> float:
+        """The earliest tick time (s) a later :class:`Relabel` can reach: ticks before it are final.
+        An unconfirmed slouch may be relabelled from its start, a confirmed one from its last bad
+        tick (a dip it merges), a tilt not yet called not-worn from where it began; nothing else
+        reaches back before the tick being processed (inf: every tick handed out is final)."""
+        out = math.inf
+        ep = self.slouch
+        if ep.start is not None:
+            out = ep.last_bad if ep.confirmed else ep.start
+        if self.tilt_since is not None and not self.not_worn:
+            out = min(out, self.tilt_since)
+        return out
+
     def _idle(self) -> bool:
         return (
             self.slouch.start is None

@@ -76,27 +76,41 @@ def intervals(tl: Timeline, forward_head_deg: float) -> list[StateInterval]:
     edges = np.flatnonzero(np.diff(tl.state)) + 1
     starts = np.concatenate([[0], edges])
     ends = np.concatenate([edges, [len(tl)]])
-    half = 0.5 * tl.tick_s
     out: list[StateInterval] = []
     with np.errstate(invalid="ignore"):
         fh = np.nan_to_num(tl.neck_flexion, nan=-np.inf) > forward_head_deg
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        flex = tl.thoracic_flexion[s:e]
-        neck = tl.neck_flexion[s:e]
-        state = STATES[int(tl.state[s])]
-        forward = np.count_nonzero(fh[s:e]) if state in FORWARD_HEAD_STATES else 0
+        code = int(tl.state[s])
+        forward = int(np.count_nonzero(fh[s:e])) if STATES[code] in FORWARD_HEAD_STATES else 0
         out.append(
-            StateInterval(
-                float(tl.t[s] - half),
-                float(tl.t[e - 1] + half),
-                state,
-                _mean(flex),
-                _max(flex),
-                _mean(neck),
-                float(forward * tl.tick_s),
+            interval_of(
+                tl.t[s], tl.t[e - 1], code, tl.thoracic_flexion[s:e], tl.neck_flexion[s:e], forward, tl.tick_s
             )
         )
     return out
+
+
+def interval_of(
+    first_t: float,
+    last_t: float,
+    code: int,
+    flexion: FloatArray,
+    neck_flexion: FloatArray,
+    forward_ticks: int,
+    tick_s: float,
+) -> StateInterval:
+    """One run of state ``code`` from the tick at ``first_t`` to the one at ``last_t`` (s, centres):
+    its ticks' thoracic and neck flexion (R,) degrees, and how many ticks had the head forward."""
+    half = 0.5 * tick_s
+    return StateInterval(
+        float(first_t - half),
+        float(last_t + half),
+        STATES[code],
+        _mean(flexion),
+        _max(flexion),
+        _mean(neck_flexion),
+        float(forward_ticks * tick_s),
+    )
 
 
 def _mean(x: FloatArray) -> float | None:
@@ -124,13 +138,19 @@ class Summary:
 
     @staticmethod
     def of(tl: Timeline, episodes: list[SlouchEpisode]) -> Summary:
-        counts = np.bincount(tl.state.astype(np.int64), minlength=len(STATES)) * tl.tick_s
+        counts = np.bincount(tl.state.astype(np.int64), minlength=len(STATES))
+        return Summary.from_counts(counts, len(tl), tl.tick_s, episodes)
+
+    @staticmethod
+    def from_counts(counts: np.ndarray, ticks: int, tick_s: float, episodes: list[SlouchEpisode]) -> Summary:
+        """From the number of ticks (of ``tick_s`` seconds) in each state code, ``counts`` (S,)."""
+        seconds = counts * tick_s
 
         def sec(s: PostureState) -> float:
-            return round(float(counts[CODE[s]]), 3)
+            return round(float(seconds[CODE[s]]), 3)
 
         return Summary(
-            round(len(tl) * tl.tick_s, 3),
+            round(ticks * tick_s, 3),
             sec(PostureState.UPRIGHT),
             sec(PostureState.SLOUCHED),
             sec(PostureState.MOVING),
