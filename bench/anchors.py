@@ -16,6 +16,9 @@ from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray
 Estimator = Callable[[FloatArray, FloatArray, float], FloatArray]
 
 MADGWICK_GAIN = 0.033  # the issue's anchor: ahrs' default IMU gain (Madgwick's beta)
+MAHONY_K_P, MAHONY_K_I = 1.0, 0.3  # ahrs' defaults
+FUSION_GAIN = 0.5  # Fusion's default
+FUSION_REJECTION_TIMEOUT_S = 0.0  # Fusion's default: no acceleration rejection
 
 
 def _check(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> tuple[FloatArray, FloatArray]:
@@ -26,6 +29,12 @@ def _check(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> tuple[FloatArray
     if not rate_hz > 0:
         raise ValueError(f"sample rate must be positive, got {rate_hz}")
     return g, a
+
+
+def _check_gain(what: str, value: float) -> None:
+    # ahrs refuses a gain of zero (Mahony's k_I included), so every gain here must be positive
+    if not (np.isfinite(value) and value > 0.0):
+        raise ValueError(f"{what} must be a finite positive number, got {value}")
 
 
 def vqf_offline(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
@@ -44,32 +53,66 @@ def vqf_online(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
     return np.asarray(VQF(1.0 / rate_hz).updateBatch(g, a)["quat6D"], dtype=np.float64)
 
 
-def ahrs_madgwick(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
-    """ahrs' Madgwick, IMU update, gain 0.033 (a per-sample Python loop inside ahrs)."""
+def ahrs_madgwick(
+    gyr: FloatArray, acc: FloatArray, rate_hz: float, gain: float = MADGWICK_GAIN
+) -> FloatArray:
+    """ahrs' Madgwick, IMU update, ``gain`` (Madgwick's beta, rad/s; a per-sample Python loop inside ahrs)."""
     from ahrs.filters import Madgwick
 
     g, a = _check(gyr, acc, rate_hz)
-    return np.asarray(Madgwick(gyr=g, acc=a, frequency=rate_hz, gain=MADGWICK_GAIN).Q, dtype=np.float64)
+    _check_gain("Madgwick gain", gain)
+    return np.asarray(Madgwick(gyr=g, acc=a, frequency=rate_hz, gain=gain).Q, dtype=np.float64)
 
 
-def ahrs_mahony(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
-    """ahrs' Mahony with its default gains (k_P 1, k_I 0.3)."""
+def ahrs_mahony(
+    gyr: FloatArray, acc: FloatArray, rate_hz: float, k_p: float = MAHONY_K_P, k_i: float = MAHONY_K_I
+) -> FloatArray:
+    """ahrs' Mahony (IMU update): proportional gain ``k_p`` and integral (gyro bias) gain ``k_i``.
+
+    ahrs takes gyro in rad/s and normalises the accelerometer itself, so m/s² go in as they are.
+    """
     from ahrs.filters import Mahony
 
     g, a = _check(gyr, acc, rate_hz)
-    return np.asarray(Mahony(gyr=g, acc=a, frequency=rate_hz).Q, dtype=np.float64)
+    _check_gain("Mahony k_P", k_p)
+    _check_gain("Mahony k_I", k_i)
+    return np.asarray(Mahony(gyr=g, acc=a, frequency=rate_hz, k_P=k_p, k_I=k_i).Q, dtype=np.float64)
 
 
-def imufusion_ahrs(gyr: FloatArray, acc: FloatArray, rate_hz: float) -> FloatArray:
-    """x-io Fusion's AHRS without magnetometer, default settings in the ENU convention.
+def imufusion_ahrs(
+    gyr: FloatArray,
+    acc: FloatArray,
+    rate_hz: float,
+    gain: float = FUSION_GAIN,
+    acceleration_rejection: float = 0.0,
+    rejection_timeout_s: float = FUSION_REJECTION_TIMEOUT_S,
+) -> FloatArray:
+    """x-io Fusion's AHRS without magnetometer in the ENU convention; defaults are Fusion's own.
 
-    Fusion takes deg/s and g; a Python loop calls its C update once per sample.
+    ``acceleration_rejection`` (degrees, 0 = off) ignores the accelerometer while its direction
+    disagrees with the estimate by more than that, for at most ``rejection_timeout_s`` seconds
+    (Fusion ignores the threshold when the timeout is 0). Fusion takes deg/s and g; a Python loop calls
+    its C update once per sample.
     """
     import imufusion
 
     g, a = _check(gyr, acc, rate_hz)
+    _check_gain("Fusion gain", gain)
+    if not 0.0 <= acceleration_rejection <= 180.0 or not rejection_timeout_s >= 0.0:
+        raise ValueError(
+            f"acceleration rejection must be 0..180 degrees and its timeout >= 0 s, "
+            f"got {acceleration_rejection} and {rejection_timeout_s}"
+        )
     fusion = imufusion.Ahrs()
-    fusion.set_settings(imufusion.AhrsSettings(sample_rate=rate_hz, convention=imufusion.CONVENTION_ENU))
+    fusion.set_settings(
+        imufusion.AhrsSettings(
+            sample_rate=rate_hz,
+            convention=imufusion.CONVENTION_ENU,
+            gain=gain,
+            acceleration_rejection=acceleration_rejection,
+            rejection_timeout=rejection_timeout_s,
+        )
+    )
     gyr_dps = np.degrees(g)
     acc_g = a / STANDARD_GRAVITY
     out = np.empty((g.shape[0], 4))

@@ -74,3 +74,11 @@ def test_orientation_section_end_to_end_on_a_tiny_folder(
     for fig in scored:
         assert set(fig["details"]["per_trial_deg"]) == {"01_still", "02_still"}
         assert fig["value"] < 0.5, fig["name"]
+    tuned = [f for f in scored if "best tuned on these trials" in f["name"]]
+    assert [f["name"].split(",")[0] for f in tuned] == ["ahrs Madgwick", "ahrs Mahony", "imufusion"]
+    names = [f["name"] for f in section["figures"]]
+    for fig in tuned:  # each right under the fixed row it tunes
+        assert names[names.index(fig["name"]) - 1] == f"{fig['details']['fixed_row']}: mean inclination RMSE"
+        assert fig["details"]["quick"] is True
+        assert "chosen: " in fig["note"]
+        assert "chosen: " in table
