@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     from sensorbridge.recording.reader import RecordingReader
 
 Clock = Literal["device", "host"]
-CHUNK_PACKETS: Final = 4096  # ~6 minutes at 104 Hz: bounded memory for any recording length
+CHUNK_PACKETS: Final = 2048  # ~6 minutes at 104 Hz: bounded memory for any recording length
 _TIMING_END: Final = 18  # through the flags byte
 REBOOT_DROP_US: Final = 1_000_000  # device time falling this far means the clip rebooted
-FIT_BLOCK_PACKETS: Final = 1 << 16  # packet headers read per step of the clock fit
+FIT_BLOCK_PACKETS: Final = 1 << 13  # packet headers read per step of the clock fit (~4 MB of file)
 MIN_FIT_SPAN_S: Final = 2.0  # below this, a drift slope is noise: assume the clocks run alike
 
 
@@ -251,12 +251,12 @@ class NodeDecoder:
 
 def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
     """First pass over the packet headers: one line per stretch between reboots (a packet flagged
-    ``CLOCK_RESET`` after the first, or device time falling by more than a second). Memory:
-    three floats and a flag per packet of the node, while fitting."""
-    t0_parts: list[FloatArray] = []
+    ``CLOCK_RESET`` after the first, or device time falling by more than a second). Memory while
+    fitting: about 100 bytes per packet of the node (two floats each, and ``np.polyfit``'s copies)."""
     last_parts: list[FloatArray] = []
     host_parts: list[FloatArray] = []
-    reset_parts: list[NDArray[np.bool_]] = []
+    reboot_parts: list[NDArray[np.bool_]] = []
+    prev_t0 = np.inf  # the previous packet's t0 (µs): none before the first
     for start, stop, host in reader.packet_blocks(role, FIT_BLOCK_PACKETS):
         short = np.flatnonzero(stop - start < _TIMING_END)
         if short.size:
@@ -265,18 +265,20 @@ def _fit_host_clock(reader: RecordingReader, role: Role) -> HostClock:
         buf = np.frombuffer(reader.buffer, np.uint8)
         head = np.lib.stride_tricks.sliding_window_view(buf, _TIMING_END)[start]  # (P, 18) copy
         del buf
+        reader.release_pages()
         t0 = head[:, 4:12].copy().view("<u8").ravel().astype(np.float64)  # exact below 2^53 µs
         period = head[:, 12:16].copy().view("<u4").ravel().astype(np.float64)
         count = head[:, 16].astype(np.float64)
-        t0_parts.append(t0)
         last_parts.append(t0 + (count - 1) * period / 1000.0)
         host_parts.append(host)
-        reset_parts.append((head[:, 17] & int(PacketFlags.CLOCK_RESET)) != 0)
-        reader.release_pages()
-    t0, last_us, host = (np.concatenate(p) for p in (t0_parts, last_parts, host_parts))
-    reboot = np.concatenate(reset_parts)
-    del t0_parts, last_parts, host_parts, reset_parts
-    reboot[1:] |= t0[1:] < t0[:-1] - REBOOT_DROP_US
+        before = np.concatenate([[prev_t0], t0[:-1]])
+        reboot_parts.append(
+            ((head[:, 17] & int(PacketFlags.CLOCK_RESET)) != 0) | (t0 < before - REBOOT_DROP_US)
+        )
+        prev_t0 = float(t0[-1])
+    last_us, host = np.concatenate(last_parts), np.concatenate(host_parts)
+    reboot = np.concatenate(reboot_parts)
+    del last_parts, host_parts, reboot_parts
     reboot[0] = False
     starts = [0, *np.flatnonzero(reboot).tolist()]
     bounds = [*starts, last_us.size]

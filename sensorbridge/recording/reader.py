@@ -354,7 +354,7 @@ class RecordingReader:
         return load_node(self, role, clock)
 
     def iter_node(
-        self, role: Role, clock: Clock = "device", chunk_packets: int = 4096
+        self, role: Role, clock: Clock = "device", chunk_packets: int = 2048
     ) -> Iterator[DecodedChunk]:
         """One node's samples in bounded chunks: see :mod:`sensorbridge.recording.nodes`."""
         from sensorbridge.recording.nodes import iter_node
