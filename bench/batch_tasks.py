@@ -60,6 +60,7 @@ def _analyze_chunked(folder: str) -> dict[str, Any]:
         "timeline_bytes": sum(
             a.nbytes for a in vars(analysis.timeline).values() if isinstance(a, np.ndarray)
         ),
+        "timeline_hz": analysis.timeline_hz,
         "summary": dataclasses.asdict(analysis.summary),
     }
 
@@ -71,14 +72,14 @@ def _rss_kib() -> int:
 
 
 def open_day(path: str) -> dict[str, Any]:
-    """Only what opening the day's recording costs: the reader's index of every record (its first
-    pass, checksums included, over the mapped file) and the packet spans of each node."""
+    """Only what opening the day's recording costs: the reader's first pass (every record's layout
+    and checksum, over the mapped file; it keeps the runs of records) and counting each node's packets."""
     from sensorbridge.recording import RecordingReader
 
     before = _rss_kib()
     start = time.perf_counter()
     reader = RecordingReader.open(Path(path) / project.RECORDING_NAME)
-    packets = sum(int(reader.packet_spans(role)[0].size) for role in reader.roles())
+    packets = sum(int(b[0].size) for role in reader.roles() for b in reader.packet_blocks(role, 4096))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "packets": packets, "rss_added_kib": _rss_kib() - before}
 

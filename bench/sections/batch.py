@@ -114,12 +114,15 @@ _MEMORY_NOTE = "peak RSS less the RSS after imports and the warm-up: what readin
 
 
 def _memory_note(res: ChildResult) -> str:
-    """The note, with the share of the result's 10 Hz timeline (kept: output, not working memory)."""
+    """The note, with the share of the result's timeline (kept at the JSON's rate: output, not working
+    memory)."""
     tl = res.result.get("timeline_bytes")
+    hz = res.result.get("timeline_hz")
+    rate_note = f" at {hz:g} Hz" if hz is not None else ""
     return (
         _MEMORY_NOTE
         if tl is None
-        else f"{_MEMORY_NOTE}; of it the result's 10 Hz timeline {tl / 2**20:.1f} MiB"
+        else f"{_MEMORY_NOTE}; of it the result's timeline{rate_note} {tl / 2**20:.2f} MiB"
     )
 
 
@@ -147,9 +150,9 @@ def _opening(res: ChildResult, hours: float) -> Figure:
         f"of the analysis memory, opening the recording: {hours:g} h",
         max(int(res.result["rss_added_kib"]), 0) * 1024.0,
         "B",
-        f"resident memory the reader's first pass alone added and kept (index of {res.result['packets']} "
-        f"packets, the mapped file's pages read for the checksums), own process, "
-        f"{res.result['seconds']:.2f} s",
+        f"resident memory the reader's first pass alone added and kept (its runs of records, "
+        f"{res.result['packets']} packets; the mapped pages read for the checksums are released as it "
+        f"goes), own process, {res.result['seconds']:.2f} s",
     )
 
 
