@@ -6,12 +6,7 @@ Each adapter imports the project lazily and turns "that part has not landed" int
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import resource
-import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -104,32 +99,3 @@ def _still_pair(seconds: float) -> tuple[ImuBatch, ImuBatch]:
     acc = np.tile([STANDARD_GRAVITY, 0.0, 0.0], (t.size, 1))  # sensor x up: a clip worn upright
     gyr = np.zeros((t.size, 3))
     return ImuBatch(Role.BACK, t, acc, gyr), ImuBatch(Role.HEAD, t.copy(), acc.copy(), gyr.copy())
-
-
-def analyze_recording(folder: str) -> dict[str, Any]:
-    """What ``sensorbridge analyze RECORDING`` does, end to end: read the file, decode both nodes, then
-    orientation, angles, states, episodes and the day's summary. Returns the summary (JSON types) and
-    the timed part's seconds (``seconds``: from opening the file to the summary, imports excluded)."""
-    import sensorbridge.recording  # noqa: F401 - load_inputs imports it lazily; imports are not timed
-    from sensorbridge.commands.analyze import load_inputs
-    from sensorbridge.pipeline.analysis import analyze
-
-    warm = time.perf_counter()
-    analyze(*_still_pair(WARM_UP_S))  # lazy imports and first-call costs are one-off, not per sample
-    warm_seconds = time.perf_counter() - warm
-    rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux: imports and warm-up
-    args = argparse.Namespace(recording=Path(folder) / RECORDING_NAME, back=None, head=None)
-    start = time.perf_counter()
-    back, head, _ = load_inputs(args)
-    loaded = time.perf_counter()
-    analysis = analyze(back, head)
-    samples = len(back) + (len(head) if head is not None else 0)
-    return {
-        "samples": samples,
-        "seconds": time.perf_counter() - start,
-        "read_decode_seconds": loaded - start,
-        "analyze_seconds": time.perf_counter() - loaded,
-        "warm_up_seconds": warm_seconds,
-        "rss_ready_kib": rss_ready,
-        "summary": dataclasses.asdict(analysis.summary),
-    }
