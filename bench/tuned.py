@@ -44,14 +44,10 @@ FAMILIES: dict[str, Callable[..., FloatArray]] = {
     "mahony": ahrs_mahony,
     "imufusion": imufusion_ahrs,
 }
-# How a parameter is shown in the table.
-_LABELS = {
-    "gain": "gain",
-    "k_p": "k_P",
-    "k_i": "k_I",
-    "acceleration_rejection": "acc. rejection °",
-    "rejection_timeout_s": "timeout s",
-}
+# How a parameter is named in the table.
+_LABELS = {"gain": "gain", "k_p": "k_P", "k_i": "k_I", "acceleration_rejection": "acceleration rejection"}
+# Set by another parameter, not tuned on its own (Fusion's timeout: 5 s when rejecting, else 0).
+_DERIVED = {"rejection_timeout_s"}
 FUSION_TIMEOUT_S = 5.0  # Fusion's examples: reject for at most 5 s, then recover
 TASK_TIMEOUT_S = 900.0  # one child; a full pass of the slowest point takes about 50 s on an idle core
 
@@ -88,8 +84,8 @@ GRIDS: tuple[Grid, ...] = (
         "ahrs Mahony, best tuned on these trials",
         "ahrs Mahony",
         {"k_p": MAHONY_K_P, "k_i": MAHONY_K_I},
-        ({"k_p": 0.3, "k_i": 0.001}, {"k_p": 0.5, "k_i": 0.001}, {"k_p": 1.0, "k_i": 0.001}),
-        ({"k_p": 0.5, "k_i": 0.001},),
+        ({"k_p": 0.2, "k_i": 0.001}, {"k_p": 0.3, "k_i": 0.001}),
+        ({"k_p": 0.3, "k_i": 0.001},),
         1,
         "issue: 2.64° over 30 trials, best tuned",
     ),
@@ -117,13 +113,17 @@ GRIDS: tuple[Grid, ...] = (
 
 
 def describe(params: Params) -> str:
-    """``{"k_p": 0.3, "k_i": 0.001}`` -> ``"k_P 0.3, k_I 0.001"``; imufusion's timeout only when rejecting."""
-    shown = dict(params)
-    if shown.get("acceleration_rejection") == 0.0:
-        shown = {"gain": shown["gain"], "acceleration_rejection": 0.0}
+    """How the table names a point: ``"k_P 0.3, k_I 0.001"``, ``"gain 0.2, acceleration rejection 30°
+    (5 s timeout)"``, ``"gain 0.5, acceleration rejection off"``."""
     parts = []
-    for key, value in shown.items():
-        text = "off" if key == "acceleration_rejection" and value == 0.0 else f"{value:g}"
+    for key, value in params.items():
+        if key in _DERIVED:
+            continue
+        if key == "acceleration_rejection":
+            timeout = params.get("rejection_timeout_s", 0.0)
+            text = f"{value:g}° ({timeout:g} s timeout)" if value > 0 and timeout > 0 else "off"
+        else:
+            text = f"{value:g}"
         parts.append(f"{_LABELS.get(key, key)} {text}")
     return ", ".join(parts)
 
@@ -176,9 +176,11 @@ def best(candidates: Sequence[Scored]) -> Scored:
 
 def at_edge(grid: Sequence[Params], chosen: Params) -> list[str]:
     """The parameters whose chosen value is the smallest or largest the grid tried (a wider grid might
-    do better there); parameters the grid does not vary are left out."""
+    do better there); parameters the grid does not vary, or that follow another, are left out."""
     edges = []
     for key, value in chosen.items():
+        if key in _DERIVED:
+            continue
         tried = {p[key] for p in grid if key in p}
         if len(tried) > 1 and value in (min(tried), max(tried)):
             edges.append(_LABELS.get(key, key))
