@@ -146,13 +146,20 @@ def score(family: str, params: Params, trials: Sequence[BroadTrial]) -> dict[str
 
 def score_task(family: str, points: list[dict[str, float]], paths: list[str]) -> dict[str, Any]:
     """The child side (``python -m bench.child bench.tuned:score_task``): score ``points`` on the trials
-    at ``paths``; returns ``{"points": [{"params", "per_trial_deg", "seconds"}, ...]}``."""
+    at ``paths``; returns ``{"points": [{"params", "per_trial_deg", "seconds", "cpu_seconds"}, ...]}``."""
     trials = [load_trial(Path(p)) for p in paths]
     out = []
     for params in points:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         per_trial = score(family, params, trials)
-        out.append({"params": params, "per_trial_deg": per_trial, "seconds": time.perf_counter() - start})
+        out.append(
+            {
+                "params": params,
+                "per_trial_deg": per_trial,
+                "seconds": time.perf_counter() - start,
+                "cpu_seconds": time.process_time() - cpu,  # what the point costs on an idle core
+            }
+        )
     return {"points": out}
 
 
@@ -161,6 +168,7 @@ class Scored:
     params: Params
     per_trial_deg: Mapping[str, float]
     seconds: float | None  # None for the fixed point, scored by the fixed row
+    cpu_seconds: float | None = None
 
     @property
     def mean(self) -> float:
@@ -175,14 +183,15 @@ def best(candidates: Sequence[Scored]) -> Scored:
 
 
 def at_edge(grid: Sequence[Params], chosen: Params) -> list[str]:
-    """The parameters whose chosen value is the smallest or largest the grid tried (a wider grid might
-    do better there); parameters the grid does not vary, or that follow another, are left out."""
+    """The parameters whose chosen value is the smallest or largest of three or more values the grid
+    tried (a wider grid might do better there); with two values every choice is an edge, so those are
+    left out, as are parameters that follow another."""
     edges = []
     for key, value in chosen.items():
         if key in _DERIVED:
             continue
         tried = {p[key] for p in grid if key in p}
-        if len(tried) > 1 and value in (min(tried), max(tried)):
+        if len(tried) >= 3 and value in (min(tried), max(tried)):
             edges.append(_LABELS.get(key, key))
     return edges
 
@@ -226,7 +235,8 @@ def finish(pending: Pending, fixed: Figure | None) -> Figure:
         candidates.append(Scored(grid.fixed, dict(fixed.details["per_trial_deg"]), None))
     for future in pending.futures:
         for point in future.result()["points"]:
-            candidates.append(Scored(point["params"], point["per_trial_deg"], float(point["seconds"])))
+            seconds, cpu = float(point["seconds"]), float(point["cpu_seconds"])
+            candidates.append(Scored(point["params"], point["per_trial_deg"], seconds, cpu))
     chosen = best(candidates)
     tried = [c.params for c in candidates]
     edges = at_edge(tried, chosen.params)
@@ -253,9 +263,11 @@ def finish(pending: Pending, fixed: Figure | None) -> Figure:
                     "params": dict(c.params),
                     "mean_deg": round(c.mean, 4),
                     "seconds": None if c.seconds is None else round(c.seconds, 2),
+                    "cpu_seconds": None if c.cpu_seconds is None else round(c.cpu_seconds, 2),
                 }
                 for c in candidates
             ],
+            "grid_cpu_seconds": round(sum(c.cpu_seconds or 0.0 for c in candidates), 1),
             "fixed_row": grid.fixed_row,
             "quick": pending.quick,
         },

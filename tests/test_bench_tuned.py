@@ -156,8 +156,11 @@ def test_best_keeps_the_earlier_of_equal_means_and_at_edge_flags_the_grids_bound
     with pytest.raises(ValueError, match="no candidate"):
         tuned.best([])
     grid = [{"k_p": 0.3, "k_i": 0.01}, {"k_p": 1.0, "k_i": 0.01}, {"k_p": 0.5, "k_i": 0.3}]
-    assert tuned.at_edge(grid, {"k_p": 0.5, "k_i": 0.3}) == ["k_I"]
-    assert tuned.at_edge(grid, {"k_p": 0.3, "k_i": 0.01}) == ["k_P", "k_I"]
+    assert tuned.at_edge(grid, {"k_p": 0.5, "k_i": 0.3}) == []  # k_I: two values, no edge to speak of
+    assert tuned.at_edge(grid, {"k_p": 0.3, "k_i": 0.01}) == ["k_P"]
+    grid.append({"k_p": 0.5, "k_i": 0.001})
+    assert tuned.at_edge(grid, {"k_p": 1.0, "k_i": 0.01}) == ["k_P"]
+    assert tuned.at_edge(grid, {"k_p": 0.5, "k_i": 0.001}) == ["k_I"]
     assert tuned.at_edge([{"gain": 0.1}], {"gain": 0.1}) == []
     fusion = [tuned._fusion(g, r) for g in (0.2, 0.5, 1.0) for r in (0.0, 30.0, 45.0)]
     assert tuned.at_edge(fusion, tuned._fusion(0.5, 30.0)) == []  # the timeout follows the rejection
