@@ -100,7 +100,9 @@ def test_the_tuned_row_is_never_worse_than_the_fixed_one_on_the_same_trials(
     grid = fig.details["grid"]
     assert len(grid) == 1 + len(points)
     assert grid[0]["params"] == dict(fixed)
-    assert grid[0]["seconds"] is None
+    assert grid[0]["seconds"] is None  # the fixed point is reused, not scored again
+    assert all(g["cpu_seconds"] > 0 for g in grid[1:])
+    assert fig.details["grid_cpu_seconds"] == pytest.approx(sum(g["cpu_seconds"] for g in grid[1:]), abs=0.2)
     assert fig.value == pytest.approx(min(g["mean_deg"] for g in grid), abs=1e-4)
     assert f"chosen: {tuned.describe(fig.details['chosen'])}" in fig.note
 
