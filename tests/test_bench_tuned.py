@@ -78,8 +78,8 @@ def test_the_fixed_rows_are_the_grids_fixed_points(trials: list[BroadTrial]) -> 
         (
             "imufusion",
             "imufusion (Fusion AHRS, no mag)",
-            tuned._FUSION_FIXED,
-            (tuned._fusion(0.2, 0.0), tuned._fusion(0.2, 30.0)),
+            tuned.FUSION_FIXED,
+            (tuned.fusion_point(0.2, 0.0), tuned.fusion_point(0.2, 30.0)),
         ),
     ],
 )
@@ -114,8 +114,8 @@ def test_a_grid_point_better_than_the_default_is_chosen_and_printed(
     it, its scores are a direct call's, and the table names it."""
     fixed_row = "imufusion (Fusion AHRS, no mag)"
     fixed_fig = _score(fixed_row, ANCHORS[fixed_row], trials)
-    point = tuned._fusion(1.0, 0.0)
-    fig = _tune(_grid("imufusion", fixed_row, tuned._FUSION_FIXED, (point,)), broad, fixed_fig)
+    point = tuned.fusion_point(1.0, 0.0)
+    fig = _tune(_grid("imufusion", fixed_row, tuned.FUSION_FIXED, (point,)), broad, fixed_fig)
     assert fig.details["chosen"] == point
     assert fig.value is not None
     assert fixed_fig.value is not None
@@ -130,13 +130,15 @@ def test_a_grid_point_better_than_the_default_is_chosen_and_printed(
 
 
 def test_without_the_fixed_row_the_grid_is_scored_alone(broad: Path) -> None:
-    fig = _tune(_grid("imufusion", "x", tuned._FUSION_FIXED, (tuned._fusion(0.3, 0.0),)), broad, None)
-    assert [g["params"] for g in fig.details["grid"]] == [tuned._fusion(0.3, 0.0)]
+    fig = _tune(_grid("imufusion", "x", tuned.FUSION_FIXED, (tuned.fusion_point(0.3, 0.0),)), broad, None)
+    assert [g["params"] for g in fig.details["grid"]] == [tuned.fusion_point(0.3, 0.0)]
     assert "chosen: gain 0.3, acceleration rejection off" in fig.note
 
 
 def test_the_quick_run_scores_the_reduced_grid_and_says_so(broad: Path) -> None:
-    grid = _grid("imufusion", "x", tuned._FUSION_FIXED, (tuned._fusion(0.3, 0.0), tuned._fusion(1.0, 0.0)))
+    grid = _grid(
+        "imufusion", "x", tuned.FUSION_FIXED, (tuned.fusion_point(0.3, 0.0), tuned.fusion_point(1.0, 0.0))
+    )
     fig = _tune(grid, broad, None, quick=True)
     assert len(fig.details["grid"]) == 1
     assert fig.details["quick"] is True
@@ -164,15 +166,17 @@ def test_best_keeps_the_earlier_of_equal_means_and_at_edge_flags_the_grids_bound
     assert tuned.at_edge(grid, {"k_p": 1.0, "k_i": 0.01}) == ["k_P"]
     assert tuned.at_edge(grid, {"k_p": 0.5, "k_i": 0.001}) == ["k_I"]
     assert tuned.at_edge([{"gain": 0.1}], {"gain": 0.1}) == []
-    fusion = [tuned._fusion(g, r) for g in (0.2, 0.5, 1.0) for r in (0.0, 30.0, 45.0)]
-    assert tuned.at_edge(fusion, tuned._fusion(0.5, 30.0)) == []  # the timeout follows the rejection
+    fusion = [tuned.fusion_point(g, r) for g in (0.2, 0.5, 1.0) for r in (0.0, 30.0, 45.0)]
+    assert tuned.at_edge(fusion, tuned.fusion_point(0.5, 30.0)) == []  # the timeout follows the rejection
 
 
 def test_describe_names_each_parameter_as_the_table_shows_it() -> None:
     assert tuned.describe({"gain": 0.04}) == "gain 0.04"
     assert tuned.describe({"k_p": 0.3, "k_i": 0.01}) == "k_P 0.3, k_I 0.01"
-    assert tuned.describe(tuned._fusion(0.2, 0.0)) == "gain 0.2, acceleration rejection off"
-    assert tuned.describe(tuned._fusion(0.2, 30.0)) == "gain 0.2, acceleration rejection 30° (5 s timeout)"
+    assert tuned.describe(tuned.fusion_point(0.2, 0.0)) == "gain 0.2, acceleration rejection off"
+    assert (
+        tuned.describe(tuned.fusion_point(0.2, 30.0)) == "gain 0.2, acceleration rejection 30° (5 s timeout)"
+    )
 
 
 def test_the_shipped_grids_hold_no_duplicate_and_quick_points_come_from_the_full_grid() -> None:
