@@ -216,3 +216,15 @@ def test_score_refuses_an_unknown_family_and_no_trials(trials: list[BroadTrial])
         tuned.score("kalman", {}, trials)
     with pytest.raises(ValueError, match="at least one trial"):
         tuned.score("madgwick", {"gain": 0.033}, [])
+
+
+def test_the_rows_use_the_same_inclination_error_as_the_project(trials: list[BroadTrial]) -> None:
+    """bench.metrics and the pipeline's BROAD helper define the error alike (BROAD's README)."""
+    from sensorbridge.pipeline.broad import inclination_rmse_deg
+
+    scores = tuned.score("imufusion", tuned.FUSION_FIXED, trials)
+    for trial in trials:
+        q = imufusion_ahrs(trial.gyr, trial.acc, trial.rate_hz)
+        assert scores[trial.name] == pytest.approx(
+            inclination_rmse_deg(q, trial.quat, trial.movement), rel=1e-12
+        )
