@@ -2,8 +2,8 @@
 
 The child (``python -m bench.child module:function``) reads keyword arguments as JSON on stdin, runs
 the module-level function, and prints one JSON line: the function's result, the process's peak resident
-set size before the call (interpreter and imports) and after it (``getrusage`` ``ru_maxrss``, KiB on
-Linux).
+set size before the call (interpreter and imports) and after it (the kernel's ``VmHWM``, KiB; not
+``getrusage``'s ``ru_maxrss``, which also counts the parent's resident set at the fork).
 """
 
 from __future__ import annotations

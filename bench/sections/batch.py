@@ -49,9 +49,11 @@ def fastest(runs: list[ChildResult]) -> ChildResult:
 
 
 def _above_baseline(res: ChildResult) -> float:
-    """Bytes the day itself added to the peak: peak RSS less the RSS once imports and warm-up were done."""
+    """Bytes the day itself added to the peak: peak RSS while it was read and analysed less the RSS once
+    imports and warm-up were done (the task resets the kernel's high-water mark there when it can)."""
     ready = int(res.result.get("rss_ready_kib", res.baseline_rss_kib))
-    return max(res.peak_rss_kib - ready, 0) * 1024.0
+    peak = int(res.result.get("rss_peak_kib") or res.peak_rss_kib)
+    return max(peak - ready, 0) * 1024.0
 
 
 def _runs(attempts: Attempts, what: str, task: Task, timeout_s: float, path: Path) -> list[ChildResult]:
@@ -110,7 +112,10 @@ def _loop(res: ChildResult, samples: int, hours: float) -> list[Figure]:
     ]
 
 
-_MEMORY_NOTE = "peak RSS less the RSS after imports and the warm-up: what reading and analysing the day added"
+_MEMORY_NOTE = (
+    "peak RSS while reading and analysing the day (VmHWM, reset after imports and the warm-up) less the "
+    "RSS then: what the day added"
+)
 
 
 def _memory_note(res: ChildResult) -> str:

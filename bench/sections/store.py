@@ -47,7 +47,7 @@ def run(ctx: Context) -> list[Figure]:
             "month summary: peak RSS of the process",
             res.peak_rss_kib * 1024.0,
             "B",
-            "getrusage, fresh process",
+            "VmHWM, fresh process",
         ),
         (
             Figure(
