@@ -1,6 +1,7 @@
 """Offline analysis of a whole recording: the same streaming engine as live, fed in time-ordered
 chunks, so the result matches what the wearer saw live, with memory bounded by the chunk size (the
-kept per-tick timeline grows at the tick rate only).
+result grows: the per-tick timeline at the tick rate, or with ``timeline_hz`` only that timeline and
+one interval per state run).
 
 Calibration: with ``calibration_window=(start, end)`` (seconds on the input's clock) the procedure of
 :mod:`calibration.procedure` runs on each clip's samples in that window (a neutral hold, then the
