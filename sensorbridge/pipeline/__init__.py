@@ -13,6 +13,7 @@ hold), then reduction to decision ticks (10 Hz: the quaternion of each tick's mi
 rate and acceleration). Everything after that runs per tick: tilt angles of the thorax and the neck
 relative to the thorax with an explicit relative-heading loop (:mod:`.angles`), the state machine with
 slouch and forward-head episodes and alerts (:mod:`.states`), stretch verification (:mod:`.exercises`),
-and, offline, the timeline, intervals and summary (:mod:`.timeline`). :mod:`.broad` measures the
+and, offline, the timeline, intervals and summary (:mod:`.timeline`, built as ticks settle by
+:mod:`.timeline_builder`). :mod:`.broad` measures the
 orientation against BROAD's optical truth. Settings: :mod:`.settings`; values: :mod:`.values`.
 """
