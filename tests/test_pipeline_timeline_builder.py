@@ -108,3 +108,18 @@ def test_the_relabel_horizon_follows_an_open_slouch_and_an_unexplained_tilt() ->
     assert tracker.relabel_horizon() == math.inf
     tracker.step(ticks(46.0, [80.0] * 30))  # tilted like a clip on a desk for 3 s: not yet not-worn
     assert tracker.relabel_horizon() == pytest.approx(46.0)
+
+
+def test_engine_steps_of_one_or_five_minutes_give_the_same_result(
+    recording: Path, per_tick: Analysis
+) -> None:
+    reader = RecordingReader.open(recording)
+    back, head = (reader.load_node(r, clock="host").batch for r in (Role.BACK, Role.HEAD))
+    zero = float(back.t[0])
+    short = analyze(*(ImuBatch(b.role, b.t - zero, b.acc, b.gyr) for b in (back, head)), chunk_s=60.0)
+    assert per_tick.timeline.t[-1] > 300.0  # the default 300-s steps cut this input too
+    assert short.to_dict(1.0) == per_tick.to_dict(1.0)
+    assert short.intervals == per_tick.intervals
+    assert short.alerts == per_tick.alerts
+    assert short.slouch_episodes == per_tick.slouch_episodes
+    assert short.forward_head_episodes == per_tick.forward_head_episodes
