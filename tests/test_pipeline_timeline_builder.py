@@ -21,7 +21,7 @@ from sensorbridge.pipeline.values import Relabel
 from sensorbridge.posture import PostureState
 from sensorbridge.recording import RecordingReader
 from sensorbridge.samples import ImuBatch
-from sensorbridge.sim.export import export_scenario
+from sensorbridge.sim.export import LinkFaults, export_scenario
 from sensorbridge.sim.stream import WearerStream
 
 
@@ -123,3 +123,20 @@ def test_engine_steps_of_one_or_five_minutes_give_the_same_result(
     assert short.alerts == per_tick.alerts
     assert short.slouch_episodes == per_tick.slouch_episodes
     assert short.forward_head_episodes == per_tick.forward_head_episodes
+
+
+def test_gaps_are_listed_in_the_same_order_whatever_the_engine_step(tmp_path: Path) -> None:
+    faults = LinkFaults(drop_rate=0.02, outages=((290.0, 20.0), (420.0, 3.0)))
+    export_scenario(
+        WearerStream.create("desk_short", seed=6, duration_s=480.0), tmp_path, False, None, faults
+    )
+    reader = RecordingReader.open(tmp_path / "recording.sbrec")
+    back, head = (reader.load_node(r, clock="host").batch for r in (Role.BACK, Role.HEAD))
+    zero = float(back.t[0])
+    inputs = [ImuBatch(b.role, b.t - zero, b.acc, b.gyr) for b in (back, head)]
+    runs = [analyze(inputs[0], inputs[1], chunk_s=s) for s in (60.0, 300.0, 37.0)]
+    assert len(runs[0].gaps) > 10
+    assert {g.role for g in runs[0].gaps} == {Role.BACK, Role.HEAD}
+    for other in runs[1:]:
+        assert other.gaps == runs[0].gaps
+        assert other.to_dict(1.0) == runs[0].to_dict(1.0)

@@ -25,7 +25,7 @@ from calibration.errors import CalibrationError
 from calibration.model import ClipCalibration
 from calibration.procedure import calibrate_clip
 from sensorbridge.conventions import FloatArray, Role
-from sensorbridge.pipeline.chunks import Piece, TimeSteps
+from sensorbridge.pipeline.chunks import Piece, TimeSteps, step_edge
 from sensorbridge.pipeline.engine import Engine, EngineOutput
 from sensorbridge.pipeline.exercises import spec_for
 from sensorbridge.pipeline.settings import PipelineSettings
@@ -39,6 +39,9 @@ from sensorbridge.samples import Gap, ImuBatch
 # pose still for 10 s, bend forward slowly and come back, nod; 25 s in all.
 DEFAULT_CALIBRATION_S = 25.0
 CHUNK_S = 300.0  # seconds of input per engine step offline (fewer, longer numpy calls; same result)
+# Gaps are listed minute by minute of input (each minute the head clip's, then the back clip's), the
+# order the engine found them in when it stepped by a minute, so the list does not depend on CHUNK_S.
+GAP_REPORT_S = 60.0
 
 QuaternionSink = Callable[[Role, FloatArray, FloatArray], None]
 
@@ -300,6 +303,24 @@ def _read_calibration_span(
     return window
 
 
+def _report_order(gaps: list[Gap], origin: float | None) -> list[Gap]:
+    """``gaps`` (each clip's in time order) listed by :data:`GAP_REPORT_S` steps of input from
+    ``origin`` (s), on the same grid :class:`TimeSteps` cuts: within a step the head clip's first.
+    Each gap belongs to the step holding the sample that ends it."""
+    if origin is None or len(gaps) < 2:
+        return list(gaps)
+
+    def step(t: float) -> int:
+        k = max(0, int((t - origin) // GAP_REPORT_S))
+        while k > 0 and step_edge(origin, GAP_REPORT_S, k) > t:
+            k -= 1
+        while step_edge(origin, GAP_REPORT_S, k + 1) <= t:
+            k += 1
+        return k
+
+    return sorted(gaps, key=lambda g: (step(g.end), 0 if g.role is Role.HEAD else 1))
+
+
 def _run(
     pieces: Iterator[Piece],
     head: bool,
@@ -383,7 +404,7 @@ def _run(
         result.forward_head,
         reports,
         Summary.from_counts(builder.counts, builder.ticks, tick_s, episodes),
-        result.gaps,
+        _report_order(result.gaps, steps.origin),
         result.alerts,
         samples,
         float(np.degrees(engine.heading.max_correction)),

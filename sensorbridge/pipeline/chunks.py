@@ -54,6 +54,16 @@ def merge_in_time(back: Iterator[ImuBatch], head: Iterator[ImuBatch] | None) -> 
         yield out[Role.BACK], out.get(Role.HEAD)
 
 
+def step_edge(origin: float, chunk_s: float, k: int) -> float:
+    """The start (s) of step ``k`` on the grid ``origin + k · chunk_s``, as ``np.arange`` computes it."""
+    if k == 0:
+        return origin
+    if k == 1:
+        return origin + chunk_s
+    # np.arange fills start + i · (second − first): the same floats as the whole-input grid.
+    return origin + k * ((origin + chunk_s) - origin)
+
+
 class TimeSteps:
     """Buffers time-ordered pieces and hands out the samples of each step ``[lo, hi)`` (s) once no later
     piece can add to it. Steps lie on the grid ``origin + k · chunk_s`` (computed as ``np.arange``
@@ -100,12 +110,7 @@ class TimeSteps:
 
     def _edge(self, k: int) -> float:
         assert self.origin is not None
-        if k == 0:
-            return self.origin
-        if k == 1:
-            return self.origin + self.chunk_s
-        # np.arange fills start + i · (second − first): the same floats as the whole-input grid.
-        return self.origin + k * ((self.origin + self.chunk_s) - self.origin)
+        return step_edge(self.origin, self.chunk_s, k)
 
     def steps(self, *, final: bool) -> Iterator[tuple[float, float, dict[Role, ImuBatch]]]:
         """``(lo, hi, samples per role in [lo, hi))`` for every step that is complete (all of them
