@@ -24,7 +24,14 @@ import math
 import numpy as np
 from scipy.signal import lfilter
 
-from sensorbridge.conventions import FloatArray, anatomical_angles, matrix_to_quat, quat_conj, quat_mul
+from sensorbridge.conventions import (
+    FloatArray,
+    anatomical_angles,
+    matrix_to_quat,
+    quat_conj,
+    quat_mul,
+    quat_to_matrix,
+)
 from sensorbridge.conventions import tilt_angles as _tilt
 
 
@@ -61,17 +68,51 @@ def relative_angles(
     return anatomical_angles(q_rel)
 
 
+def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> FloatArray:
+    """(N, 6) ``a0, a1, a2, b0, b1, b2`` with the neck's lateral flexion at heading correction ``δ``
+    ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact for any ``δ``, so the
+    heading loop can evaluate it tick by tick without a quaternion product per tick. The bottom row
+    of ``Rtᵀ Rz(δ) Rh`` is ``tᵀ Rz(δ) [hy hz]`` with ``t`` the thorax's z axis and ``hy``, ``hz`` the
+    head's y and z axes, all in the earth frame."""
+    t = quat_to_matrix(q_thorax)[:, :, 2]
+    rh = quat_to_matrix(q_head)
+    cols = []
+    for h in (rh[:, :, 1], rh[:, :, 2]):
+        cols += [t[:, 2] * h[:, 2], t[:, 0] * h[:, 0] + t[:, 1] * h[:, 1], t[:, 1] * h[:, 0] - t[:, 0] * h[:, 1]]
+    return np.stack(cols, axis=1)
+
+
+# The inclination observation: where the thorax is this upright (sine of its tilt from the neutral
+# pose, as the neck's lateral flexion's sensitivity to δ), the lateral flexion cannot see δ and is
+# the reference; this tilted (slouching, leaning), it can.
+UPRIGHT_SENSITIVITY = 0.05  # about 3° of thoracic tilt
+TILTED_SENSITIVITY = 0.15  # about 9°
+
+
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
-    Four rules, per tick with both clips: during the calibration window pull fast (``calibration_tau_s``)
-    toward zero neck rotation; across a trunk movement (a chair turn, a walk, a reach) hold the neck's
-    rotation at its value before the movement, because the two gyroscopes' scale errors step the
-    relative heading by up to a degree or two per turn; every tick, take out the drift rate of the two
-    filters' relative heading, learnt (``drift_tau_s``) from ticks where the head is still relative to the
-    thorax (``yaw_rel`` under ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the
-    filters integrate is their bias estimates' error); and while both clips are still, pull toward zero
-    with a slow first-order loop (``tau_s``: a 20 s glance moves it by 20/τ of itself).
+    Five rules, per tick with both clips:
+
+    * during the calibration window, pull fast (``calibration_tau_s``) toward zero neck rotation;
+    * across a trunk movement (a chair turn, a walk, a reach) hold the neck's rotation at its value
+      before the movement, because the two gyroscopes' scale errors step the relative heading by up
+      to a degree or two per turn; the hold ends only after ``release_ticks`` ticks without trunk
+      movement, so a walk (whose steps dip under the movement threshold) is one hold, not one per
+      step, each of which would take the neck's sway at its ends for a heading step;
+    * every tick, take out the drift rate of the two filters' relative heading, learnt
+      (``drift_tau_s``) from ticks where the head is still relative to the thorax (``yaw_rel`` under
+      ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the filters integrate is
+      their bias estimates' error);
+    * while both clips are still and the thorax is tilted (slouching, leaning), correct ``δ`` from
+      the neck's lateral flexion (``incline_tau_s``): an error ``ε`` of ``δ`` turns the head about the
+      earth's vertical, which in a tilted thorax's frame is partly its sagittal axis, so the computed
+      lateral flexion moves by ``ε`` times the sine of the tilt. Slouching or leaning does not tilt
+      the head sideways on the neck, so the lateral flexion there should be what it was upright
+      (its average over upright still ticks, ``lateral_ref_tau_s``), and the difference measures
+      ``ε``; upright, ``δ`` is not observable this way (the error is then purely axial rotation);
+    * while both clips are still, pull toward zero with a slow first-order loop (``tau_s``: a 20 s
+      glance moves it by 20/τ of itself).
     """
 
     def __init__(
@@ -81,11 +122,17 @@ class HeadingTracker:
         calibration_tau_s: float = 2.0,
         drift_tau_s: float = 20.0,
         rel_still_rad_s: float = 0.0,
+        release_s: float = 0.0,
+        incline_tau_s: float = 0.0,
+        lateral_ref_tau_s: float = 60.0,
     ) -> None:
         self.alpha = min(1.0, tick_s / tau_s)
         self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
         self.beta = min(1.0, tick_s / drift_tau_s)
         self.rel_still = rel_still_rad_s * tick_s  # rad per tick; 0 turns the drift-rate estimate off
+        self.release_ticks = max(1, round(release_s / tick_s))
+        self.gamma = min(1.0, tick_s / incline_tau_s) if incline_tau_s > 0 else 0.0  # 0: off
+        self.beta_ref = min(1.0, tick_s / lateral_ref_tau_s)
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
@@ -93,6 +140,8 @@ class HeadingTracker:
         self.delta: float | None = None
         self._origin: float | None = None
         self._held: float | None = None  # the neck rotation when the trunk started moving
+        self._quiet = 0  # ticks without trunk movement since the held movement's last
+        self._lateral_ref: float | None = None  # rad, the upright, still neck's lateral flexion
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
 
     def track(
@@ -111,12 +160,28 @@ class HeadingTracker:
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
+        lat_coef = _lateral_coefficients(q_thorax, q_head).tolist() if self.gamma else [None] * n
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
-        delta, held, alpha, alpha_cal = self.delta, self._held, self.alpha, self.alpha_cal
-        for i, (tg, st, cal, mv, dr) in enumerate(
-            zip(target, still.tolist(), calibrating.tolist(), mv_arr.tolist(), drift.tolist(), strict=True)
+        delta, held, quiet, ref = self.delta, self._held, self._quiet, self._lateral_ref
+        alpha, alpha_cal, gamma, beta_ref, release = (
+            self.alpha,
+            self.alpha_cal,
+            self.gamma,
+            self.beta_ref,
+            self.release_ticks,
+        )
+        for i, (tg, st, cal, mv, dr, lc) in enumerate(
+            zip(
+                target,
+                still.tolist(),
+                calibrating.tolist(),
+                mv_arr.tolist(),
+                drift.tolist(),
+                lat_coef,
+                strict=True,
+            )
         ):
             if delta is None:
                 delta = self._origin = tg
@@ -126,14 +191,19 @@ class HeadingTracker:
                 if mv and not cal:
                     if held is None:
                         held = -err
+                    quiet = 0
                 elif held is not None:
-                    delta, held = tg + held, None
+                    quiet += 1
+                    if quiet >= release:
+                        delta, held = tg + held, None
                 elif st:
                     delta += (alpha_cal if cal else alpha) * err
+                    if lc is not None and not cal:
+                        delta, ref = _incline_step(delta, ref, lc, gamma, beta_ref)
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta, self._held = delta, held
+        self.delta, self._held, self._quiet, self._lateral_ref = delta, held, quiet, ref
         return out
 
     def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:
@@ -148,3 +218,21 @@ class HeadingTracker:
         out = np.where(last >= 0, ema[np.maximum(last, 0)], self.drift)
         self.drift = float(ema[-1])
         return np.asarray(out, dtype=np.float64)
+
+
+def _incline_step(
+    delta: float, ref: float | None, lc: list[float], gamma: float, beta_ref: float
+) -> tuple[float, float | None]:
+    """One still tick of the inclination observation: ``δ`` and the upright lateral flexion reference
+    after it, from the tick's lateral coefficients ``lc`` (``_lateral_coefficients``)."""
+    a0, a1, a2, b0, b1, b2 = lc
+    c, s = math.cos(delta), math.sin(delta)
+    num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
+    lateral = math.atan2(num, den)
+    # d(lateral)/dδ: the sine of the thorax's tilt toward its sagittal axis, in effect
+    slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
+    if abs(slope) < UPRIGHT_SENSITIVITY:
+        ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
+    elif abs(slope) > TILTED_SENSITIVITY and ref is not None:
+        delta += gamma * (ref - lateral) / slope
+    return delta, ref

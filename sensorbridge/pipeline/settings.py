@@ -80,6 +80,14 @@ class NeckSettings:
     # simulated cases (NOTES.md), mean: 0.7°/s 2.10°, 1.0 1.71, 1.5 1.52, 2.0 1.55, 3.0 2.03.
     drift_tau_s: float = 20.0
     rel_still_dps: float = 1.5
+    # The hold across a trunk movement ends after this long without trunk movement (a walk's steps
+    # dip under trunk_moving_dps; releasing at each dip took the neck's sway for a heading step).
+    hold_release_s: float = 0.5
+    # While the thorax is tilted (slouching, leaning) the neck's lateral flexion sees the heading
+    # error; it is corrected with this time constant against the lateral flexion held upright,
+    # averaged over lateral_ref_tau_s (NOTES.md: 0 turns it off).
+    incline_tau_s: float = 30.0
+    lateral_ref_tau_s: float = 60.0
 
 
 @dataclass(frozen=True)
