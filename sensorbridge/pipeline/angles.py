@@ -192,10 +192,13 @@ class HeadingTracker:
                     if held is None:
                         held = -err
                     quiet = 0
-                elif held is not None:
-                    quiet += 1
+                if held is not None:
+                    # The neck's rotation stays what it was; the gyroscopes' scale errors would
+                    # otherwise show through the turns for as long as the movement lasts.
+                    delta = tg + held
+                    quiet = 0 if mv else quiet + 1
                     if quiet >= release:
-                        delta, held = tg + held, None
+                        held = None
                 elif st:
                     delta += (alpha_cal if cal else alpha) * err
                     if lc is not None and not cal:
