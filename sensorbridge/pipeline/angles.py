@@ -87,6 +87,9 @@ def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> FloatArra
 # the reference; this tilted (slouching, leaning), it can.
 UPRIGHT_SENSITIVITY = 0.05  # about 3° of thoracic tilt
 TILTED_SENSITIVITY = 0.15  # about 9°
+# The filters' relative heading drifts by a few degrees between such observations; a lateral flexion
+# change implying more is the head really tilted sideways, and is not taken for a heading error.
+MAX_INCLINE_ERROR = math.radians(8.0)
 
 
 class HeadingTracker:
@@ -237,5 +240,7 @@ def _incline_step(
     if abs(slope) < UPRIGHT_SENSITIVITY:
         ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
     elif abs(slope) > TILTED_SENSITIVITY and ref is not None:
-        delta += gamma * (ref - lateral) / slope
+        error = (ref - lateral) / slope
+        if abs(error) < MAX_INCLINE_ERROR:
+            delta += gamma * error
     return delta, ref
