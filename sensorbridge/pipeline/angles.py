@@ -12,9 +12,10 @@ definition; across trunk movements it holds the neck's rotation (the two gyrosco
 relative heading during a chair turn or a walk); every tick it takes out the drift rate of the two
 filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
 bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
-minutes); and while both clips are still a slow first-order loop (``heading_tau_s``, ten minutes) pulls
-what is left toward zero, so a head held turned for many minutes is slowly absorbed.
-``HeadingTracker.max_correction`` measures the correction.
+minutes); while the thorax is tilted (slouching, leaning) it measures what drift is left from the neck's
+lateral flexion, which a heading error moves only then; and while both clips are still a slow
+first-order loop (``heading_tau_s``, ten minutes) pulls what is left toward zero, so a head held turned
+for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures the correction.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> FloatArra
     head's y and z axes, all in the earth frame."""
     t = quat_to_matrix(q_thorax)[:, :, 2]
     rh = quat_to_matrix(q_head)
+    tx, ty, tz = t[:, 0], t[:, 1], t[:, 2]
     cols = []
     for h in (rh[:, :, 1], rh[:, :, 2]):
-        cols += [t[:, 2] * h[:, 2], t[:, 0] * h[:, 0] + t[:, 1] * h[:, 1], t[:, 1] * h[:, 0] - t[:, 0] * h[:, 1]]
+        cols += [tz * h[:, 2], tx * h[:, 0] + ty * h[:, 1], ty * h[:, 0] - tx * h[:, 1]]
     return np.stack(cols, axis=1)
 
 
@@ -98,11 +100,11 @@ class HeadingTracker:
     Five rules, per tick with both clips:
 
     * during the calibration window, pull fast (``calibration_tau_s``) toward zero neck rotation;
-    * across a trunk movement (a chair turn, a walk, a reach) hold the neck's rotation at its value
-      before the movement, because the two gyroscopes' scale errors step the relative heading by up
-      to a degree or two per turn; the hold ends only after ``release_ticks`` ticks without trunk
+    * through a trunk movement (a chair turn, a walk, a reach) hold the neck's rotation at its value
+      when the movement began, because the two gyroscopes' scale errors turn the relative heading by
+      up to a few degrees in a turn or a walk; the hold ends only after ``release_s`` without trunk
       movement, so a walk (whose steps dip under the movement threshold) is one hold, not one per
-      step, each of which would take the neck's sway at its ends for a heading step;
+      step, each of which took the neck's sway at its ends for a heading step;
     * every tick, take out the drift rate of the two filters' relative heading, learnt
       (``drift_tau_s``) from ticks where the head is still relative to the thorax (``yaw_rel`` under
       ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the filters integrate is
@@ -113,9 +115,13 @@ class HeadingTracker:
       lateral flexion moves by ``ε`` times the sine of the tilt. Slouching or leaning does not tilt
       the head sideways on the neck, so the lateral flexion there should be what it was upright
       (its average over upright still ticks, ``lateral_ref_tau_s``), and the difference measures
-      ``ε``; upright, ``δ`` is not observable this way (the error is then purely axial rotation);
+      ``ε`` (up to ``MAX_INCLINE_ERROR``; more is a real sideways tilt of the head). Upright, ``δ`` is
+      not observable this way: its error is then purely axial rotation;
     * while both clips are still, pull toward zero with a slow first-order loop (``tau_s``: a 20 s
       glance moves it by 20/τ of itself).
+
+    ``release_s`` 0 releases the hold at the first tick without trunk movement; ``incline_tau_s`` 0
+    turns the inclination rule off.
     """
 
     def __init__(
