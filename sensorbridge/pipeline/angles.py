@@ -25,14 +25,7 @@ import math
 import numpy as np
 from scipy.signal import lfilter
 
-from sensorbridge.conventions import (
-    FloatArray,
-    anatomical_angles,
-    matrix_to_quat,
-    quat_conj,
-    quat_mul,
-    quat_to_matrix,
-)
+from sensorbridge.conventions import FloatArray, anatomical_angles, matrix_to_quat, quat_conj, quat_mul
 from sensorbridge.conventions import tilt_angles as _tilt
 
 
@@ -69,19 +62,22 @@ def relative_angles(
     return anatomical_angles(q_rel)
 
 
-def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> FloatArray:
-    """(N, 6) ``a0, a1, a2, b0, b1, b2`` with the neck's lateral flexion at heading correction ``δ``
-    ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact for any ``δ``, so the
+def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
+    """Six lists (N,) ``a0, a1, a2, b0, b1, b2`` with the neck's lateral flexion at heading correction
+    ``δ`` ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact for any ``δ``, so the
     heading loop can evaluate it tick by tick without a quaternion product per tick. The bottom row
     of ``Rtᵀ Rz(δ) Rh`` is ``tᵀ Rz(δ) [hy hz]`` with ``t`` the thorax's z axis and ``hy``, ``hz`` the
-    head's y and z axes, all in the earth frame."""
-    t = quat_to_matrix(q_thorax)[:, :, 2]
-    rh = quat_to_matrix(q_head)
-    tx, ty, tz = t[:, 0], t[:, 1], t[:, 2]
+    head's y and z axes, all in the earth frame (columns of the unit quaternions' matrices)."""
+    w, x, y, z = q_thorax.T
+    tx, ty, tz = 2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)
+    w, x, y, z = q_head.T
+    hy = (2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x))
+    hz = (2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y))
     cols = []
-    for h in (rh[:, :, 1], rh[:, :, 2]):
-        cols += [tz * h[:, 2], tx * h[:, 0] + ty * h[:, 1], ty * h[:, 0] - tx * h[:, 1]]
-    return np.stack(cols, axis=1)
+    for h in (hy, hz):
+        cols += [tz * h[2], tx * h[0] + ty * h[1], ty * h[0] - tx * h[1]]
+    out: list[list[float]] = np.stack(cols).tolist()
+    return out
 
 
 # The inclination observation: where the thorax is this upright (sine of its tilt from the neutral
@@ -169,7 +165,8 @@ class HeadingTracker:
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
-        lat_coef = _lateral_coefficients(q_thorax, q_head).tolist() if self.gamma else [None] * n
+        zeros = [0.0] * n
+        coef = _lateral_coefficients(q_thorax, q_head) if self.gamma else [zeros] * 6
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
@@ -181,14 +178,14 @@ class HeadingTracker:
             self.beta_ref,
             self.release_ticks,
         )
-        for i, (tg, st, cal, mv, dr, lc) in enumerate(
+        for i, (tg, st, cal, mv, dr, a0, a1, a2, b0, b1, b2) in enumerate(
             zip(
                 target,
                 still.tolist(),
                 calibrating.tolist(),
                 mv_arr.tolist(),
                 drift.tolist(),
-                lat_coef,
+                *coef,
                 strict=True,
             )
         ):
@@ -210,8 +207,19 @@ class HeadingTracker:
                         held = None
                 elif st:
                     delta += (alpha_cal if cal else alpha) * err
-                    if lc is not None and not cal:
-                        delta, ref = _incline_step(delta, ref, lc, gamma, beta_ref)
+                    if gamma and not cal:
+                        # The inclination observation (class docstring): the lateral flexion at
+                        # this δ, exactly, and its sensitivity to δ.
+                        c, s = math.cos(delta), math.sin(delta)
+                        num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
+                        lateral = math.atan2(num, den)
+                        slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
+                        if abs(slope) < UPRIGHT_SENSITIVITY:
+                            ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
+                        elif abs(slope) > TILTED_SENSITIVITY and ref is not None:
+                            error = (ref - lateral) / slope
+                            if abs(error) < MAX_INCLINE_ERROR:
+                                delta += gamma * error
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
@@ -230,23 +238,3 @@ class HeadingTracker:
         out = np.where(last >= 0, ema[np.maximum(last, 0)], self.drift)
         self.drift = float(ema[-1])
         return np.asarray(out, dtype=np.float64)
-
-
-def _incline_step(
-    delta: float, ref: float | None, lc: list[float], gamma: float, beta_ref: float
-) -> tuple[float, float | None]:
-    """One still tick of the inclination observation: ``δ`` and the upright lateral flexion reference
-    after it, from the tick's lateral coefficients ``lc`` (``_lateral_coefficients``)."""
-    a0, a1, a2, b0, b1, b2 = lc
-    c, s = math.cos(delta), math.sin(delta)
-    num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
-    lateral = math.atan2(num, den)
-    # d(lateral)/dδ: the sine of the thorax's tilt toward its sagittal axis, in effect
-    slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
-    if abs(slope) < UPRIGHT_SENSITIVITY:
-        ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
-    elif abs(slope) > TILTED_SENSITIVITY and ref is not None:
-        error = (ref - lateral) / slope
-        if abs(error) < MAX_INCLINE_ERROR:
-            delta += gamma * error
-    return delta, ref
