@@ -87,7 +87,7 @@ UPRIGHT_SENSITIVITY = 0.05  # about 3° of thoracic tilt
 TILTED_SENSITIVITY = 0.15  # about 9°
 # The filters' relative heading drifts by a few degrees between such observations; a lateral flexion
 # change implying more is the head really tilted sideways, and is not taken for a heading error.
-MAX_INCLINE_ERROR = math.radians(8.0)
+MAX_INCLINE_ERROR = math.radians(5.0)
 
 
 class HeadingTracker:
