@@ -308,8 +308,9 @@ def test_heading_error_is_measured_from_the_lateral_flexion_while_slouched() -> 
         n = t.size
         still, off = np.ones(n, bool), np.zeros(n, bool)
         tr = HeadingTracker(600.0, 0.1, incline_tau_s=incline_tau_s)
-        delta = np.concatenate([tr.track(qt[i : i + 700], qh[i : i + 700], still[i : i + 700],
-                                         off[i : i + 700], off[i : i + 700]) for i in range(0, n, 700)])  # fmt: skip
+        parts = [tr.track(qt[i : i + 700], qh[i : i + 700], still[i : i + 700], off[i : i + 700],
+                          off[i : i + 700]) for i in range(0, n, 700)]  # fmt: skip
+        delta = np.concatenate(parts)
         _, _, rot = relative_angles(qt, qh, delta)
         return np.degrees(rot), t
 
