@@ -85,6 +85,7 @@ def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list
 # the reference; this tilted (slouching, leaning), it can.
 UPRIGHT_SENSITIVITY = 0.05  # about 3° of thoracic tilt
 TILTED_SENSITIVITY = 0.15  # about 9°
+LYING_SENSITIVITY = 0.7  # about 45°: no one slouches so far; clips lying on a desk, not worn
 # The filters' relative heading drifts by a few degrees between such observations; a lateral flexion
 # change implying more is the head really tilted sideways, and is not taken for a heading error.
 MAX_INCLINE_ERROR = math.radians(5.0)
@@ -216,7 +217,7 @@ class HeadingTracker:
                         slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
                         if abs(slope) < UPRIGHT_SENSITIVITY:
                             ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
-                        elif abs(slope) > TILTED_SENSITIVITY and ref is not None:
+                        elif TILTED_SENSITIVITY < abs(slope) < LYING_SENSITIVITY and ref is not None:
                             error = (ref - lateral) / slope
                             if abs(error) < MAX_INCLINE_ERROR:
                                 delta += gamma * error
