@@ -146,7 +146,7 @@ class HeadingTracker:
         self.delta: float | None = None
         self._origin: float | None = None
         self._held: float | None = None  # the neck rotation when the trunk started moving
-        self._quiet = 0  # ticks without trunk movement since the held movement's last
+        self._quiet = 0  # ticks since the held movement's last moving tick
         self._lateral_ref: float | None = None  # rad, the upright, still neck's lateral flexion
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
 
