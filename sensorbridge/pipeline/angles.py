@@ -12,9 +12,10 @@ definition; across trunk movements it holds the neck's rotation (the two gyrosco
 relative heading during a chair turn or a walk); every tick it takes out the drift rate of the two
 filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
 bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
-minutes); and while both clips are still a slow first-order loop (``heading_tau_s``, ten minutes) pulls
-what is left toward zero, so a head held turned for many minutes is slowly absorbed.
-``HeadingTracker.max_correction`` measures the correction.
+minutes); while the thorax is tilted (slouching, leaning) it measures what drift is left from the neck's
+lateral flexion, which a heading error moves only then; and while both clips are still a slow
+first-order loop (``heading_tau_s``, ten minutes) pulls what is left toward zero, so a head held turned
+for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures the correction.
 """
 
 from __future__ import annotations
@@ -61,17 +62,63 @@ def relative_angles(
     return anatomical_angles(q_rel)
 
 
+def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
+    """Six lists (N,) ``a0, a1, a2, b0, b1, b2`` with the neck's lateral flexion at heading correction
+    ``δ`` ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact for any ``δ``, so the
+    heading loop can evaluate it tick by tick without a quaternion product per tick. The bottom row
+    of ``Rtᵀ Rz(δ) Rh`` is ``tᵀ Rz(δ) [hy hz]`` with ``t`` the thorax's z axis and ``hy``, ``hz`` the
+    head's y and z axes, all in the earth frame (columns of the unit quaternions' matrices)."""
+    w, x, y, z = q_thorax.T
+    tx, ty, tz = 2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)
+    w, x, y, z = q_head.T
+    hy = (2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x))
+    hz = (2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y))
+    cols = []
+    for h in (hy, hz):
+        cols += [tz * h[2], tx * h[0] + ty * h[1], ty * h[0] - tx * h[1]]
+    out: list[list[float]] = np.stack(cols).tolist()
+    return out
+
+
+# The inclination observation: where the thorax is this upright (sine of its tilt from the neutral
+# pose, as the neck's lateral flexion's sensitivity to δ), the lateral flexion cannot see δ and is
+# the reference; this tilted (slouching, leaning), it can.
+UPRIGHT_SENSITIVITY = 0.05  # about 3° of thoracic tilt
+TILTED_SENSITIVITY = 0.15  # about 9°
+LYING_SENSITIVITY = 0.7  # about 45°: no one slouches so far; clips lying on a desk, not worn
+# The filters' relative heading drifts by a few degrees between such observations; a lateral flexion
+# change implying more is the head really tilted sideways, and is not taken for a heading error.
+MAX_INCLINE_ERROR = math.radians(5.0)
+
+
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
-    Four rules, per tick with both clips: during the calibration window pull fast (``calibration_tau_s``)
-    toward zero neck rotation; across a trunk movement (a chair turn, a walk, a reach) hold the neck's
-    rotation at its value before the movement, because the two gyroscopes' scale errors step the
-    relative heading by up to a degree or two per turn; every tick, take out the drift rate of the two
-    filters' relative heading, learnt (``drift_tau_s``) from ticks where the head is still relative to the
-    thorax (``yaw_rel`` under ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the
-    filters integrate is their bias estimates' error); and while both clips are still, pull toward zero
-    with a slow first-order loop (``tau_s``: a 20 s glance moves it by 20/τ of itself).
+    Five rules, per tick with both clips:
+
+    * during the calibration window, pull fast (``calibration_tau_s``) toward zero neck rotation;
+    * through a trunk movement (a chair turn, a walk, a reach) hold the neck's rotation at its value
+      when the movement began, because the two gyroscopes' scale errors turn the relative heading by
+      up to a few degrees in a turn or a walk; the hold ends only after ``release_s`` without trunk
+      movement, so a walk (whose steps dip under the movement threshold) is one hold, not one per
+      step, each of which took the neck's sway at its ends for a heading step;
+    * every tick, take out the drift rate of the two filters' relative heading, learnt
+      (``drift_tau_s``) from ticks where the head is still relative to the thorax (``yaw_rel`` under
+      ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the filters integrate is
+      their bias estimates' error);
+    * while both clips are still and the thorax is tilted (slouching, leaning), correct ``δ`` from
+      the neck's lateral flexion (``incline_tau_s``): an error ``ε`` of ``δ`` turns the head about the
+      earth's vertical, which in a tilted thorax's frame is partly its sagittal axis, so the computed
+      lateral flexion moves by ``ε`` times the sine of the tilt. Slouching or leaning does not tilt
+      the head sideways on the neck, so the lateral flexion there should be what it was upright
+      (its average over upright still ticks, ``lateral_ref_tau_s``), and the difference measures
+      ``ε`` (up to ``MAX_INCLINE_ERROR``; more is a real sideways tilt of the head). Upright, ``δ`` is
+      not observable this way: its error is then purely axial rotation;
+    * while both clips are still, pull toward zero with a slow first-order loop (``tau_s``: a 20 s
+      glance moves it by 20/τ of itself).
+
+    ``release_s`` 0 releases the hold at the first tick without trunk movement; ``incline_tau_s`` 0
+    turns the inclination rule off.
     """
 
     def __init__(
@@ -81,11 +128,17 @@ class HeadingTracker:
         calibration_tau_s: float = 2.0,
         drift_tau_s: float = 20.0,
         rel_still_rad_s: float = 0.0,
+        release_s: float = 0.0,
+        incline_tau_s: float = 0.0,
+        lateral_ref_tau_s: float = 60.0,
     ) -> None:
         self.alpha = min(1.0, tick_s / tau_s)
         self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
         self.beta = min(1.0, tick_s / drift_tau_s)
         self.rel_still = rel_still_rad_s * tick_s  # rad per tick; 0 turns the drift-rate estimate off
+        self.release_ticks = max(1, round(release_s / tick_s))
+        self.gamma = min(1.0, tick_s / incline_tau_s) if incline_tau_s > 0 else 0.0  # 0: off
+        self.beta_ref = min(1.0, tick_s / lateral_ref_tau_s)
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
@@ -93,6 +146,8 @@ class HeadingTracker:
         self.delta: float | None = None
         self._origin: float | None = None
         self._held: float | None = None  # the neck rotation when the trunk started moving
+        self._quiet = 0  # ticks since the held movement's last moving tick
+        self._lateral_ref: float | None = None  # rad, the upright, still neck's lateral flexion
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
 
     def track(
@@ -111,12 +166,29 @@ class HeadingTracker:
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
+        zeros = [0.0] * n
+        coef = _lateral_coefficients(q_thorax, q_head) if self.gamma else [zeros] * 6
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
-        delta, held, alpha, alpha_cal = self.delta, self._held, self.alpha, self.alpha_cal
-        for i, (tg, st, cal, mv, dr) in enumerate(
-            zip(target, still.tolist(), calibrating.tolist(), mv_arr.tolist(), drift.tolist(), strict=True)
+        delta, held, quiet, ref = self.delta, self._held, self._quiet, self._lateral_ref
+        alpha, alpha_cal, gamma, beta_ref, release = (
+            self.alpha,
+            self.alpha_cal,
+            self.gamma,
+            self.beta_ref,
+            self.release_ticks,
+        )
+        for i, (tg, st, cal, mv, dr, a0, a1, a2, b0, b1, b2) in enumerate(
+            zip(
+                target,
+                still.tolist(),
+                calibrating.tolist(),
+                mv_arr.tolist(),
+                drift.tolist(),
+                *coef,
+                strict=True,
+            )
         ):
             if delta is None:
                 delta = self._origin = tg
@@ -126,14 +198,33 @@ class HeadingTracker:
                 if mv and not cal:
                     if held is None:
                         held = -err
-                elif held is not None:
-                    delta, held = tg + held, None
+                    quiet = 0
+                if held is not None:
+                    # The neck's rotation stays what it was; the gyroscopes' scale errors would
+                    # otherwise show through the turns for as long as the movement lasts.
+                    delta = tg + held
+                    quiet = 0 if mv else quiet + 1
+                    if quiet >= release:
+                        held = None
                 elif st:
                     delta += (alpha_cal if cal else alpha) * err
+                    if gamma and not cal:
+                        # The inclination observation (class docstring): the lateral flexion at
+                        # this δ, exactly, and its sensitivity to δ.
+                        c, s = math.cos(delta), math.sin(delta)
+                        num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
+                        lateral = math.atan2(num, den)
+                        slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
+                        if abs(slope) < UPRIGHT_SENSITIVITY:
+                            ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
+                        elif TILTED_SENSITIVITY < abs(slope) < LYING_SENSITIVITY and ref is not None:
+                            error = (ref - lateral) / slope
+                            if abs(error) < MAX_INCLINE_ERROR:
+                                delta += gamma * error
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta, self._held = delta, held
+        self.delta, self._held, self._quiet, self._lateral_ref = delta, held, quiet, ref
         return out
 
     def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:

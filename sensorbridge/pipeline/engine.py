@@ -91,6 +91,9 @@ class Engine:
             1.0 / self.tick_hz,
             drift_tau_s=neck.drift_tau_s,
             rel_still_rad_s=float(np.radians(neck.rel_still_dps)),
+            release_s=neck.hold_release_s,
+            incline_tau_s=neck.incline_tau_s,
+            lateral_ref_tau_s=neck.lateral_ref_tau_s,
         )
         self.exercise = ExerciseMachine(exercise, settings) if exercise else None
         self.head_ticks_seen = 0

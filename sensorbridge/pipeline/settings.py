@@ -69,7 +69,7 @@ class SlouchSettings:
 @dataclass(frozen=True)
 class NeckSettings:
     """The relative heading of two independent 6-axis filters drifts: its rate is measured and removed,
-    and what is left is pulled toward zero slowly."""
+    what is left is measured whenever the thorax is tilted, and pulled toward zero slowly."""
 
     heading_tau_s: float = 600.0  # time constant of the pull toward zero rotation, only while both are still
     heading_still_gyro_dps: float = 10.0
@@ -80,6 +80,15 @@ class NeckSettings:
     # simulated cases (NOTES.md), mean: 0.7°/s 2.10°, 1.0 1.71, 1.5 1.52, 2.0 1.55, 3.0 2.03.
     drift_tau_s: float = 20.0
     rel_still_dps: float = 1.5
+    # The hold across a trunk movement ends after this long without trunk movement (a walk's steps
+    # dip under trunk_moving_dps; releasing at each dip took the neck's sway for a heading step).
+    hold_release_s: float = 0.5
+    # While the thorax is tilted (slouching, leaning) the neck's lateral flexion sees the heading
+    # error; it is corrected with this time constant against the lateral flexion upright, averaged
+    # over lateral_ref_tau_s; 0 turns it off. Mean neck rotation RMSE over the 20 cases (NOTES.md):
+    # incline_tau_s 20 s 1.23°, 30 s 1.26°, 60 s 1.31°; lateral_ref_tau_s 30 s 1.25°, 120 s 1.27°.
+    incline_tau_s: float = 30.0
+    lateral_ref_tau_s: float = 60.0
 
 
 @dataclass(frozen=True)
