@@ -62,8 +62,33 @@ def relative_angles(
     return anatomical_angles(q_rel)
 
 
-_SLOPE_STEP = 1e-4  # rad, the finite difference for the slope of rotation(δ)
 _MIN_SLOPE = 0.2  # below it (thorax near horizontal) the slope says nothing useful
+
+
+def _rotation_pencil(q_thorax: FloatArray, q_head: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``A``, ``B`` (N, 4) with ``q_rel(δ) = cos(δ/2)·A + sin(δ/2)·B`` (``relative_angles``' q_rel):
+    ``A = q_thorax* ⊗ q_head``, ``B = q_thorax* ⊗ ẑ ⊗ q_head``."""
+    w, x, y, z = q_head.T
+    z_head = np.stack([-z, -y, x, w], axis=1)  # ẑ ⊗ q_head
+    conj = quat_conj(q_thorax)
+    return quat_mul(conj, q_head), quat_mul(conj, z_head)
+
+
+def _axial(q: FloatArray) -> FloatArray:
+    """The axial rotation of ``anatomical_angles`` (N,) rad of unit quaternions (N, 4)."""
+    w, x, y, z = q.T
+    return np.asarray(np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z)), dtype=np.float64)
+
+
+def _axial_and_slope(qa: FloatArray, qb: FloatArray, delta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The neck's axial rotation (N,) rad at ``delta`` (N,) and its derivative with respect to δ."""
+    c, s = np.cos(0.5 * delta)[:, None], np.sin(0.5 * delta)[:, None]
+    w, x, y, z = (c * qa + s * qb).T
+    dw, dx, dy, dz = (0.5 * (c * qb - s * qa)).T
+    num, den = 2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z)
+    dnum, dden = 2.0 * (dw * z + w * dz + dx * y + x * dy), -4.0 * (y * dy + z * dz)
+    slope = (den * dnum - num * dden) / (num * num + den * den)
+    return np.asarray(np.arctan2(num, den), np.float64), np.asarray(slope, np.float64)
 
 
 class HeadingTracker:
@@ -124,11 +149,9 @@ class HeadingTracker:
         # is the δ that zeroes the neck's rotation. With the thorax tilted (a slouch, the pause of a reach)
         # rotation(δ) is neither offset nor of slope one there, so take its value and slope at that first
         # guess: the pull and the hold then work on the rotation actually reported.
-        _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
-        guess = -rot0
-        _, _, at = relative_angles(q_thorax, q_head, guess)
-        _, _, at2 = relative_angles(q_thorax, q_head, guess + _SLOPE_STEP)
-        slope = ((at2 - at + math.pi) % (2 * math.pi) - math.pi) / _SLOPE_STEP
+        qa, qb = _rotation_pencil(q_thorax, q_head)
+        guess = -_axial(qa)
+        at, slope = _axial_and_slope(qa, qb, guess)
         ok = slope > _MIN_SLOPE  # a clip lying flat may make it degenerate: keep the upright relation
         at, slope = np.where(ok, at, 0.0), np.where(ok, slope, 1.0)
         out = np.empty(n)
