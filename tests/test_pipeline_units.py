@@ -21,14 +21,7 @@ from sensorbridge.conventions import (
     quat_rotate,
 )
 from sensorbridge.pipeline.analysis import analyze
-from sensorbridge.pipeline.angles import (
-    HeadingTracker,
-    _axial_and_slope,
-    _rotation_pencil,
-    relative_angles,
-    thoracic_angles,
-    up_in_sensor,
-)
+from sensorbridge.pipeline.angles import HeadingTracker, thoracic_angles, up_in_sensor
 from sensorbridge.pipeline.clocks import estimate_head_offset
 from sensorbridge.pipeline.engine import Engine, TickFrame
 from sensorbridge.pipeline.exercises import ExerciseMachine, UnknownExerciseError
@@ -442,36 +435,3 @@ def test_a_refused_head_clip_does_not_discard_the_back_clips_calibration() -> No
     assert a.calibration.roles == (Role.BACK,)
     assert a.calibrations[Role.BACK].mounting_measured
     assert not a.calibrations[Role.HEAD].neutral_measured
-
-
-def test_heading_hold_keeps_the_reported_rotation_with_the_trunk_tilted() -> None:
-    # Upright for 10 s, then the trunk leans into a reach (35° forward, 10° to the side, turned 20°) and
-    # pauses there; the neck stays flexed 10° and unrotated. The filters' relative heading is 30°, and the
-    # movement steps it to 32° (the gyroscopes' scale errors).
-    n = 300
-    tilted = np.arange(n) >= 103
-    moving = (np.arange(n) >= 100) & (np.arange(n) < 110)
-    q_thorax = quat_from_anatomical(
-        np.radians(np.where(tilted, 35.0, 0.0)),
-        np.radians(np.where(tilted, 10.0, 0.0)),
-        np.radians(np.where(tilted, 20.0, 0.0)),
-    )
-    neck = quat_from_anatomical(np.full(n, np.radians(10.0)), np.zeros(n), np.zeros(n))
-    rel_heading = np.radians(np.where(tilted, 32.0, 30.0))
-    earth_z = np.stack(
-        [np.cos(rel_heading / 2), 0 * rel_heading, 0 * rel_heading, -np.sin(rel_heading / 2)], 1
-    )
-    q_head = quat_mul(earth_z, quat_mul(q_thorax, neck))  # the head filter's heading is off by -rel_heading
-    tr = HeadingTracker(600.0, 0.1)
-    delta = tr.track(q_thorax, q_head, ~moving, np.zeros(n, bool), moving)
-    _, _, rotation = relative_angles(q_thorax, q_head, delta)
-    assert np.max(np.abs(np.degrees(rotation[:100]))) < 1e-9
-    # Released in the pause: the reported rotation is the one held (0°), not off by the tilt's effect on
-    # the upright approximation rotation(0) + δ (6.5° here); the pull then keeps it (its per-tick linear
-    # model of rotation(δ) is off by 0.03° at this tilt, and it moves 1/6000 of the way per tick).
-    assert abs(np.degrees(rotation[110])) < 1e-5
-    assert np.max(np.abs(np.degrees(rotation[110:]))) < 0.01
-    rot, slope = _axial_and_slope(*_rotation_pencil(q_thorax, q_head), delta)
-    np.testing.assert_allclose(rot, rotation, atol=1e-12)
-    _, _, shifted = relative_angles(q_thorax, q_head, delta + 1e-6)
-    np.testing.assert_allclose(slope, (shifted - rotation) / 1e-6, atol=1e-5)

@@ -13,9 +13,8 @@ relative heading during a chair turn or a walk); every tick it takes out the dri
 filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
 bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
 minutes); and while both clips are still a slow first-order loop (``heading_tau_s``, ten minutes) pulls
-what is left toward zero, so a head held turned for many minutes is slowly absorbed. The hold and the pull
-work on the neck rotation as reported, not on its upright approximation rotation(0) + δ (see
-``HeadingTracker``). ``HeadingTracker.max_correction`` measures the correction.
+what is left toward zero, so a head held turned for many minutes is slowly absorbed.
+``HeadingTracker.max_correction`` measures the correction.
 """
 
 from __future__ import annotations
@@ -62,35 +61,6 @@ def relative_angles(
     return anatomical_angles(q_rel)
 
 
-_MIN_SLOPE = 0.2  # below it (thorax near horizontal) the slope says nothing useful
-
-
-def _rotation_pencil(q_thorax: FloatArray, q_head: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``A``, ``B`` (N, 4) with ``q_rel(δ) = cos(δ/2)·A + sin(δ/2)·B`` (``relative_angles``' q_rel):
-    ``A = q_thorax* ⊗ q_head``, ``B = q_thorax* ⊗ ẑ ⊗ q_head``."""
-    w, x, y, z = q_head.T
-    z_head = np.stack([-z, -y, x, w], axis=1)  # ẑ ⊗ q_head
-    conj = quat_conj(q_thorax)
-    return quat_mul(conj, q_head), quat_mul(conj, z_head)
-
-
-def _axial(q: FloatArray) -> FloatArray:
-    """The axial rotation of ``anatomical_angles`` (N,) rad of unit quaternions (N, 4)."""
-    w, x, y, z = q.T
-    return np.asarray(np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z)), dtype=np.float64)
-
-
-def _axial_and_slope(qa: FloatArray, qb: FloatArray, delta: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The neck's axial rotation (N,) rad at ``delta`` (N,) and its derivative with respect to δ."""
-    c, s = np.cos(0.5 * delta)[:, None], np.sin(0.5 * delta)[:, None]
-    w, x, y, z = (c * qa + s * qb).T
-    dw, dx, dy, dz = (0.5 * (c * qb - s * qa)).T
-    num, den = 2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z)
-    dnum, dden = 2.0 * (dw * z + w * dz + dx * y + x * dy), -4.0 * (y * dy + z * dz)
-    slope = (den * dnum - num * dden) / (num * num + den * den)
-    return np.asarray(np.arctan2(num, den), np.float64), np.asarray(slope, np.float64)
-
-
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
@@ -102,14 +72,6 @@ class HeadingTracker:
     thorax (``yaw_rel`` under ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the
     filters integrate is their bias estimates' error); and while both clips are still, pull toward zero
     with a slow first-order loop (``tau_s``: a 20 s glance moves it by 20/τ of itself).
-
-    The rotation the hold keeps and the pull drives to zero is the one reported: rotation(δ) of
-    ``relative_angles``, taken per tick as its value and slope at the δ that zeroes the upright
-    approximation rotation(0) + δ. With the thorax tilted the approximation is off by up to 1° in a
-    slouch and up to 8° (slope down to 0.67) in the pause of a reach, where the hold used to be released:
-    it then set δ wrong by that much (simulator, 20 cases: neck rotation RMSE 1.545° mean, 3.10° max
-    with the approximation; 1.483°, 2.73° with the reported rotation; 9 held-out cases 1.350°, 2.06° and
-    1.439°, 1.85°: NOTES.md).
     """
 
     def __init__(
@@ -146,61 +108,33 @@ class HeadingTracker:
         ``trunk_moving`` (N,) bool; ``yaw_rel`` (N,) rad, the head filter's integrated yaw over each tick
         minus the back filter's (``NodeTicks.yaw``)."""
         n = q_thorax.shape[0]
-        # The raw axial rotation with δ = 0: near upright, rotation(δ) ≈ rotation(0) + δ, so -rotation(0)
-        # is the δ that zeroes the neck's rotation. With the thorax tilted (a slouch, the pause of a reach)
-        # rotation(δ) is neither offset nor of slope one there, so take its value and slope at that first
-        # guess: the pull and the hold then work on the rotation actually reported.
-        qa, qb = _rotation_pencil(q_thorax, q_head)
-        guess = -_axial(qa)
-        at, slope = _axial_and_slope(qa, qb, guess)
-        ok = slope > _MIN_SLOPE  # a clip lying flat may make it degenerate: keep the upright relation
-        at, slope = np.where(ok, at, 0.0), np.where(ok, slope, 1.0)
+        # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
+        _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
+        target = (-rot0).tolist()
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
         delta, held, alpha, alpha_cal = self.delta, self._held, self.alpha, self.alpha_cal
-        for i, (tg, a, sl, st, cal, mv, dr) in enumerate(
-            zip(
-                guess.tolist(),
-                at.tolist(),
-                slope.tolist(),
-                still.tolist(),
-                calibrating.tolist(),
-                mv_arr.tolist(),
-                drift.tolist(),
-                strict=True,
-            )
+        for i, (tg, st, cal, mv, dr) in enumerate(
+            zip(target, still.tolist(), calibrating.tolist(), mv_arr.tolist(), drift.tolist(), strict=True)
         ):
             if delta is None:
-                delta = self._origin = tg - a / sl
+                delta = self._origin = tg
             else:
                 delta -= dr  # the drift goes on through glances and movements alike
-                rot = a + sl * ((delta - tg + math.pi) % (2 * math.pi) - math.pi)  # the neck's rotation
+                err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal:
                     if held is None:
-                        held = rot
+                        held = -err
                 elif held is not None:
-                    delta, held = (
-                        self._release(qa[i : i + 1], qb[i : i + 1], tg + (held - a) / sl, held),
-                        None,
-                    )
+                    delta, held = tg + held, None
                 elif st:
-                    delta -= (alpha_cal if cal else alpha) * rot
+                    delta += (alpha_cal if cal else alpha) * err
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
         self.delta, self._held = delta, held
         return out
-
-    @staticmethod
-    def _release(qa: FloatArray, qb: FloatArray, delta: float, held: float) -> float:
-        """``delta`` refined by one Newton step on the exact rotation so that it reports ``held``: the
-        per-tick linear model is off by a few hundredths of a degree when the thorax is tilted far (the
-        hold's release is rare, so this costs nothing)."""
-        rot, slope = _axial_and_slope(qa, qb, np.array([delta]))
-        if slope[0] <= _MIN_SLOPE:
-            return delta
-        return delta + float((held - rot[0] + math.pi) % (2 * math.pi) - math.pi) / float(slope[0])
 
     def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:
         """The learnt drift (N,) rad per tick after each tick: a first-order average (``beta``) of
