@@ -21,8 +21,9 @@ import argparse
 import itertools
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 
 from sensorbridge.config import Config
 from sensorbridge.errors import SensorbridgeError
@@ -30,7 +31,9 @@ from sensorbridge.errors import SensorbridgeError
 if TYPE_CHECKING:
     from sensorbridge.conventions import FloatArray, Role
     from sensorbridge.pipeline.analysis import Analysis, QuaternionSink
+    from sensorbridge.pipeline.chunks import Piece
     from sensorbridge.pipeline.settings import PipelineSettings
+    from sensorbridge.recording import RecordingReader
     from sensorbridge.samples import ImuBatch
 
 HELP = "analyse a recording or CSV files offline: angles, states, slouches, stretches (text or JSON)"
@@ -257,18 +260,54 @@ def analyze_recording(
     :func:`~sensorbridge.pipeline.analysis.analyze_chunks`). Both clips are decoded on the host
     receive clock, counted from the back clip's first sample, so they share one time base and need
     no alignment."""
-    from sensorbridge.conventions import Role
     from sensorbridge.pipeline.analysis import analyze_chunks
+
+    src = recording_pieces(path, origin="back")
+    return analyze_chunks(
+        src.pieces,
+        head=src.head,
+        calibration_window=calibration_window,
+        exercise=exercise,
+        settings=settings,
+        quaternion_sink=quaternion_sink,
+        progress=progress,
+        end_s=src.end_s,
+        timeline_hz=timeline_hz,
+    )
+
+
+@dataclass(frozen=True)
+class RecordingPieces:
+    """A recording's clips as time-ordered pieces (:mod:`~sensorbridge.pipeline.chunks`), decoded
+    lazily, on the host receive clock minus ``origin_s``."""
+
+    reader: RecordingReader  # still open: the pieces read from it (and its metadata is there)
+    pieces: Iterator[Piece]
+    head: bool  # whether the recording has a head clip
+    first_s: float  # the back clip's first sample, host clock (Unix s)
+    origin_s: float  # subtracted from every time: first_s, or 0.0 for Unix seconds
+    end_s: float | None  # the back clip's last receive time on the pieces' clock: near enough its end
+
+
+def recording_pieces(
+    path: Path,
+    *,
+    origin: Literal["back", "unix"],
+    error: type[SensorbridgeError] = AnalyzeUsageError,
+) -> RecordingPieces:
+    """Open the recording at ``path`` for a chunked analysis: times count from the back clip's first
+    sample (``origin="back"``, what ``analyze`` reports) or stay Unix seconds (``"unix"``, what
+    ``import`` stores). Notes a torn tail on stderr; raises ``error`` when there is no back clip.
+    Only the first back chunk is decoded here; the rest as the pieces are consumed."""
+    from sensorbridge.conventions import Role
     from sensorbridge.pipeline.chunks import merge_in_time
     from sensorbridge.recording import RecordingReader
     from sensorbridge.samples import ImuBatch
 
     reader = RecordingReader.open(path)
-    roles = reader.roles()
+    roles = reader.roles()  # scans the file: the torn tail is known from here on
     if Role.BACK not in roles:
-        raise AnalyzeUsageError(
-            f"{path} holds no back-clip packets", hint="posture needs the upper-back clip"
-        )
+        raise error(f"{path} holds no back-clip packets", hint="posture needs the upper-back clip")
     if reader.torn is not None:
         print(
             f"note: {path} ends in a torn record ({reader.torn.reason}); kept all before it", file=sys.stderr
@@ -276,30 +315,23 @@ def analyze_recording(
     back = (c.batch for c in reader.iter_node(Role.BACK, clock="host"))
     first = next(back, None)
     if first is None:
-        raise AnalyzeUsageError(
+        raise error(
             f"{path} holds no usable packets of the back clip", hint="posture needs the upper-back clip"
         )
-    zero = float(first.t[0])
+    first_s = float(first.t[0])
+    zero = first_s if origin == "back" else 0.0
 
     def shifted(batches: Iterator[ImuBatch]) -> Iterator[ImuBatch]:
         for b in batches:
-            yield ImuBatch(b.role, b.t - zero, b.acc, b.gyr)
+            yield ImuBatch(b.role, b.t - zero, b.acc, b.gyr) if zero else b
 
     head = (c.batch for c in reader.iter_node(Role.HEAD, clock="host")) if Role.HEAD in roles else None
     last = reader.last_packet_time(Role.BACK)
     pieces = merge_in_time(
         shifted(itertools.chain([first], back)), shifted(head) if head is not None else None
     )
-    return analyze_chunks(
-        pieces,
-        head=head is not None,
-        calibration_window=calibration_window,
-        exercise=exercise,
-        settings=settings,
-        quaternion_sink=quaternion_sink,
-        progress=progress,
-        end_s=last - zero if last is not None else None,  # the last receive time: near enough
-        timeline_hz=timeline_hz,
+    return RecordingPieces(
+        reader, pieces, head is not None, first_s, zero, last - zero if last is not None else None
     )
 
 

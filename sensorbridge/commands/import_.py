@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sensorbridge.commands.analyze import align_head, parse_window
+from sensorbridge.commands.analyze import align_head, parse_window, recording_pieces
 from sensorbridge.commands.summary import UsageError
 from sensorbridge.config import Config
 
@@ -30,6 +29,9 @@ if TYPE_CHECKING:
     from sensorbridge.store.store import Store
 
 HELP = "analyse a recording or CSV files into the store (then see `sensorbridge summary`)"
+# The store keeps no timeline, so a recording's analysis keeps only a sparse one (a sample a minute):
+# the intervals and the summary do not depend on it, and the per-tick one would grow with the input.
+TIMELINE_HZ = 1.0 / 60.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -66,42 +68,43 @@ def _analyse(
     try:
         return analyze(back, head, calibration_window=absolute)
     except ValueError as e:
-        raise UsageError(
-            f"the input cannot be analysed: {e}", hint="check the files are one wearer's clips"
-        ) from e
+        raise _unusable(e) from e
+
+
+def _unusable(e: ValueError) -> UsageError:
+    return UsageError(f"the input cannot be analysed: {e}", hint="check the files are one wearer's clips")
 
 
 def import_recording(
     store: Store, path: Path, *, window: tuple[float, float] | None = None, wearer: str = "me"
 ) -> tuple[IngestReport, Analysis]:
-    """Analyse the recording at ``path`` on host time (Unix s) and store it as one session."""
+    """Analyse the recording at ``path`` on host time (Unix s) and store it as one session.
+
+    The recording is read chunk by chunk (as ``analyze RECORDING`` reads it), so memory does not grow
+    with its length; the analysis returned keeps its timeline only at :data:`TIMELINE_HZ` (the store
+    takes intervals, episodes, alerts, stretch sets and gaps, never the timeline)."""
     from sensorbridge.conventions import Role
-    from sensorbridge.recording import RecordingReader
+    from sensorbridge.pipeline.analysis import analyze_chunks
     from sensorbridge.store.ingest import ingest_analysis
 
-    reader = RecordingReader.open(path)
-    roles = reader.roles()
-    if Role.BACK not in roles:
-        raise UsageError(
-            f"{path} holds no back-clip packets", hint="posture needs the clip on the upper back"
+    src = recording_pieces(path, origin="unix", error=UsageError)
+    # ``window`` counts from the back clip's first sample; the analysis runs on Unix seconds.
+    absolute = None if window is None else (src.first_s + window[0], src.first_s + window[1])
+    try:
+        analysis = analyze_chunks(
+            src.pieces, head=src.head, calibration_window=absolute, end_s=src.end_s, timeline_hz=TIMELINE_HZ
         )
-    back = reader.load_node(Role.BACK, clock="host")
-    head = reader.load_node(Role.HEAD, clock="host") if Role.HEAD in roles else None
-    if reader.torn is not None:
-        print(
-            f"note: {path} ends in a torn record ({reader.torn.reason}); kept everything before it",
-            file=sys.stderr,
-        )
-    analysis = _analyse(back.batch, head.batch if head else None, window, float(back.batch.t[0]))
+    except ValueError as e:
+        raise _unusable(e) from e
     clips = []
-    for role, node in ((Role.BACK, back), (Role.HEAD, head)):
-        meta = reader.metadata(role) if node is not None else {}
+    for role in (Role.BACK, Role.HEAD) if src.head else (Role.BACK,):
+        meta = src.reader.metadata(role)
         if meta.get("address"):
             clips.append(store.upsert_clip(str(meta["address"]), role, firmware=meta.get("firmware")))
     report = ingest_analysis(
         store,
         analysis,
-        start_unix=float(analysis.intervals[0].start) if analysis.intervals else float(back.batch.t[0]),
+        start_unix=float(analysis.intervals[0].start) if analysis.intervals else src.first_s,
         wearer=wearer,
         source="recording",
         recording_path=str(path.resolve()),
