@@ -255,6 +255,7 @@ class RecordingReader:
         ix = self._scan()
         for run in ix.runs:
             offsets, host = self._select(run, kinds, None)
+            self.release_pages()  # selecting read every header of the run
             for offset, when in zip(offsets.tolist(), host.tolist(), strict=True):
                 kind, role, _, length, _, _ = RECORD_HEADER.unpack_from(self._data, offset)
                 start = offset + RECORD_HEADER_SIZE
@@ -322,6 +323,7 @@ class RecordingReader:
         ix = self._scan()
         for run in reversed(ix.runs):
             _, host = self._select(run, (int(RecordKind.PACKET),), int(role))
+            self.release_pages()
             if host.size:
                 return float(host[-1])
         return None
