@@ -21,7 +21,6 @@ for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures 
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import numpy as np
 from scipy.signal import lfilter
@@ -92,51 +91,6 @@ LYING_SENSITIVITY = 0.7  # about 45°: no one slouches so far; clips lying on a 
 MAX_INCLINE_ERROR = math.radians(5.0)
 
 
-def _transition_poses(q_thorax: FloatArray, q_head: FloatArray) -> list[tuple[float, ...]]:
-    """Per tick, eleven numbers: ``A`` (4) and ``B`` (4) with the neck's relative orientation at heading
-    correction ``δ`` ``q_rel(δ) = cos(δ/2) A + sin(δ/2) B`` (``A = q_t* ⊗ q_h``, ``B = q_t* ⊗ ẑ ⊗ q_h``,
-    as ``Rz(δ) = cos(δ/2) + sin(δ/2) ẑ``), then ``u`` (3), earth's up in the thorax frame."""
-    tc = quat_conj(q_thorax)
-    a = quat_mul(tc, q_head)
-    b = quat_mul(tc, quat_mul(np.array([0.0, 0.0, 0.0, 1.0]), q_head))
-    rows: list[list[float]] = np.concatenate([a, b, up_in_sensor(q_thorax)], axis=1).tolist()
-    return [tuple(r) for r in rows]
-
-
-def transition_error(before: FloatArray, after: FloatArray, delta: float) -> tuple[float, float, float]:
-    """The heading error that explains how the neck's relative orientation changed between two poses
-    (11,) of :func:`_transition_poses` across a change of the thorax's tilt, with the neck's flexion
-    free: ``(ε, |Δu|, residual)`` (rad). With ``δ`` off by ``ε``, ``q_rel`` is the true one turned by ``ε``
-    about earth's vertical as the thorax sees it, ``u``: between the poses it turns by ``ε (u₁ - u₀)``
-    (first order) where a rigid neck does not turn. The neck's flexion about the thorax's lateral (y)
-    axis is left out of both (a slouch extends the neck to keep the eyes on the screen), so the least
-    squares fit of the rest is ``ε``; what it leaves is the residual (a head turned or tilted sideways)."""
-    c, s = math.cos(0.5 * delta), math.sin(0.5 * delta)
-    w0, x0, y0, z0 = (c * before[k] + s * before[k + 4] for k in range(4))
-    w1, x1, y1, z1 = (c * after[k] + s * after[k + 4] for k in range(4))
-    # The rotation vector (small angle) of q1 ⊗ q0*, without its y component.
-    sign = 2.0 if w1 * w0 + x1 * x0 + y1 * y0 + z1 * z0 >= 0 else -2.0
-    rx = sign * (-w1 * x0 + x1 * w0 - y1 * z0 + z1 * y0)
-    rz = sign * (-w1 * z0 - x1 * y0 + y1 * x0 + z1 * w0)
-    dx, dz = after[8] - before[8], after[10] - before[10]
-    uu = dx * dx + dz * dz
-    if uu == 0.0:
-        return 0.0, 0.0, 0.0
-    eps = (rx * dx + rz * dz) / uu
-    return eps, math.sqrt(uu), math.hypot(rx - eps * dx, rz - eps * dz)
-
-
-# The transition observation (``HeadingTracker``): used when the thorax's tilt changed by more than
-# TRANSITION_MIN (its sensitivity), the fit's residual is under TRANSITION_RESIDUAL (the neck moved
-# only in flexion: rigid otherwise) and the implied error is under TRANSITION_MAX (the filters'
-# relative heading drifts by a few degrees between transitions at most; more is the head moving).
-TRANSITION_MIN = math.radians(8.0)
-TRANSITION_RESIDUAL = math.radians(0.5)
-TRANSITION_MAX = math.radians(3.0)
-TRANSITION_SETTLE_S = 2.0  # still this long after the movement before the pose is compared
-TRANSITION_REFERENCE_S = 5.0  # the pose before it: averaged over its still run's last seconds
-
-
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
@@ -177,11 +131,7 @@ class HeadingTracker:
         release_s: float = 0.0,
         incline_tau_s: float = 0.0,
         lateral_ref_tau_s: float = 60.0,
-        transition_gain: float = 0.0,
     ) -> None:
-        self.transition_gain = transition_gain  # 0: off
-        self.settle_ticks = max(1, round(TRANSITION_SETTLE_S / tick_s))
-        self.reference_ticks = max(1, round(TRANSITION_REFERENCE_S / tick_s))
         self.alpha = min(1.0, tick_s / tau_s)
         self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
         self.beta = min(1.0, tick_s / drift_tau_s)
@@ -199,9 +149,6 @@ class HeadingTracker:
         self._quiet = 0  # ticks since the held movement's last moving tick
         self._lateral_ref: float | None = None  # rad, the upright, still neck's lateral flexion
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
-        self._settled = 0  # still ticks in a row (outside calibration)
-        self._run: deque[tuple[float, ...]] = deque(maxlen=self.reference_ticks)  # poses, this still run
-        self._before: FloatArray | None = None  # the pose averaged over the last still run's end
 
     def track(
         self,
@@ -221,9 +168,6 @@ class HeadingTracker:
         target = (-rot0).tolist()
         zeros = [0.0] * n
         coef = _lateral_coefficients(q_thorax, q_head) if self.gamma else [zeros] * 6
-        k_tr = self.transition_gain
-        poses: list[tuple[float, ...]] = _transition_poses(q_thorax, q_head) if k_tr else [()] * n
-        settled, run, before, settle = self._settled, self._run, self._before, self.settle_ticks
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
@@ -235,14 +179,13 @@ class HeadingTracker:
             self.beta_ref,
             self.release_ticks,
         )
-        for i, (tg, st, cal, mv, dr, pose, a0, a1, a2, b0, b1, b2) in enumerate(
+        for i, (tg, st, cal, mv, dr, a0, a1, a2, b0, b1, b2) in enumerate(
             zip(
                 target,
                 still.tolist(),
                 calibrating.tolist(),
                 mv_arr.tolist(),
                 drift.tolist(),
-                poses,
                 *coef,
                 strict=True,
             )
@@ -251,28 +194,6 @@ class HeadingTracker:
                 delta = self._origin = tg
             else:
                 delta -= dr  # the drift goes on through glances and movements alike
-                if k_tr:
-                    # The transition observation (class docstring): a still run's first settled pose
-                    # against the end of the run before.
-                    if st and not cal:
-                        settled += 1
-                    else:
-                        if run:
-                            before = np.mean(run, axis=0)
-                            run.clear()
-                        settled = 0
-                    if settled >= settle:
-                        if settled == settle and before is not None:
-                            eps, du, res = transition_error(before, np.asarray(pose), delta)
-                            if (
-                                du > TRANSITION_MIN
-                                and res < TRANSITION_RESIDUAL
-                                and abs(eps) < TRANSITION_MAX
-                            ):
-                                delta -= k_tr * eps
-                                if held is not None:
-                                    held -= k_tr * eps
-                        run.append(pose)
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal:
                     if held is None:
@@ -304,7 +225,6 @@ class HeadingTracker:
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
         self.delta, self._held, self._quiet, self._lateral_ref = delta, held, quiet, ref
-        self._settled, self._before = settled, before
         return out
 
     def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:
