@@ -93,18 +93,18 @@ def test_thoracic_and_neck_angles_within_1_5_degrees(desk: Run) -> None:
         for column in ("neck_flexion", "neck_lateral"):
             assert rmse(tl, desk.truth, column) < 1.5, column
         # The relative heading of two 6-axis filters drifts; the heading loop takes out its rate,
-        # measures the rest while the wearer slouches and holds it to about a degree (0.77, 0.84,
-        # 1.17° on these seeds; 0.78, 1.09, 1.63° with the drift rate alone).
-        assert rmse(tl, desk.truth, "neck_rotation") < 1.5
+        # measures the rest while the wearer slouches and holds it to about a degree (0.70, 0.89,
+        # 1.21° on these seeds; 0.78, 1.09, 1.63° with the drift rate alone).
+        assert rmse(tl, desk.truth, "neck_rotation") < 1.4
     else:
         assert np.isnan(tl.neck_flexion).all()
 
 
 def test_neck_rotation_over_an_hour_stays_within_2_degrees() -> None:
     # Over an hour the drift of the two filters' relative heading dominates (3.4° before its rate
-    # was taken out, 2.2° with the rate alone, 1.6° now on this seed).
+    # was taken out, 2.2° with the rate alone, 1.56° now on this seed).
     r = run("desk_day", 31)
-    assert rmse(r.analysis.timeline, r.truth, "neck_rotation") < 2.0
+    assert rmse(r.analysis.timeline, r.truth, "neck_rotation") < 1.8
     assert rmse(r.analysis.timeline, r.truth, "neck_flexion") < 1.5
 
 

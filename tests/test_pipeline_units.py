@@ -329,6 +329,33 @@ def test_heading_error_is_measured_from_the_lateral_flexion_while_slouched() -> 
         assert tilted[end] == pytest.approx(without[end])
 
 
+def test_the_recheck_takes_out_what_the_filters_inclination_made_of_a_slouch() -> None:
+    # The head filter's inclination is off by 0.4° sideways from the slouch's start until 60 s after
+    # it: slouched, the rule reads that as about 1.2° of heading (0.4° / sin 20°); upright afterwards
+    # the same 0.4° is in the lateral flexion, where δ cannot put it, and the recheck takes it out.
+    def rotation_error(tilted: bool, recheck_s: float) -> tuple[np.ndarray, np.ndarray]:
+        qt, qh, t = _slouch_day(0.0)
+        n = t.size
+        z = np.zeros(n)
+        off_by = np.radians(0.4) * (tilted & (t >= 300) & (t < 660))
+        qh = quat_mul(quat_from_anatomical(z, off_by, z), qh)  # about the earth's x axis
+        still, off = np.ones(n, bool), np.zeros(n, bool)
+        tr = HeadingTracker(600.0, 0.1, incline_tau_s=30.0, recheck_s=recheck_s)
+        parts = [tr.track(qt[i : i + 700], qh[i : i + 700], still[i : i + 700], off[i : i + 700],
+                          off[i : i + 700]) for i in range(0, n, 700)]  # fmt: skip
+        _, _, rot = relative_angles(qt, qh, np.concatenate(parts))
+        return np.degrees(rot), t
+
+    clean, t = rotation_error(False, 20.0)
+    misread, _ = rotation_error(True, 0.0)
+    rechecked, _ = rotation_error(True, 20.0)
+    after = np.searchsorted(t, 700.0)
+    assert abs(misread[after] - clean[after]) > 0.6  # 0.88°
+    assert abs(rechecked[after] - clean[after]) < 0.25  # 0.14°
+    # Without an offset there is nothing to take out.
+    assert clean[after] == pytest.approx(rotation_error(False, 0.0)[0][after], abs=1e-6)
+
+
 def test_node_ticks_carry_the_yaw_the_filter_integrated() -> None:
     n = int(60 * FS)
     rot = np.radians(10.0) * np.arange(n) / FS  # the upright wearer turns at 10°/s about the vertical

@@ -13,9 +13,11 @@ relative heading during a chair turn or a walk); every tick it takes out the dri
 filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
 bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
 minutes); while the thorax is tilted (slouching, leaning) it measures what drift is left from the neck's
-lateral flexion, which a heading error moves only then; and while both clips are still a slow
-first-order loop (``heading_tau_s``, ten minutes) pulls what is left toward zero, so a head held turned
-for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures the correction.
+lateral flexion, which a heading error moves only then (rechecked against the upright lateral flexion after
+the slouch, which shows what the filters' inclination, not the heading, shifted); and while both clips
+are still a slow first-order loop (``heading_tau_s``, ten minutes) pulls what is left toward zero, so a
+head held turned for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures the
+correction.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ LYING_SENSITIVITY = 0.7  # about 45°: no one slouches so far; clips lying on a 
 # The filters' relative heading drifts by a few degrees between such observations; a lateral flexion
 # change implying more is the head really tilted sideways, and is not taken for a heading error.
 MAX_INCLINE_ERROR = math.radians(5.0)
+# The recheck after a slouch: the upright lateral flexion then may differ from the reference the
+# slouch was measured against; a shift beyond this is the head's posture, not the filters', and is kept.
+MAX_REFERENCE_SHIFT = math.radians(1.0)
 
 
 class HeadingTracker:
@@ -113,12 +118,16 @@ class HeadingTracker:
       the head sideways on the neck, so the lateral flexion there should be what it was upright
       (its average over upright still ticks, ``lateral_ref_tau_s``), and the difference measures
       ``ε`` (up to ``MAX_INCLINE_ERROR``; more is a real sideways tilt of the head). Upright, ``δ`` is
-      not observable this way: its error is then purely axial rotation;
+      not observable this way: its error is then purely axial rotation. The reference is rechecked
+      after the slouch (``recheck_s`` of upright still ticks): an offset of the tilted lateral flexion
+      that is still there upright (up to ``MAX_REFERENCE_SHIFT``) came from the filters' inclination,
+      which carries a few tenths of a degree through a slouch and fades within half a minute, not from
+      the heading, and what the rule made of it (its response to an offset is linear) is taken out;
     * while both clips are still, pull toward zero with a slow first-order loop (``tau_s``: a 20 s
       glance moves it by 20/τ of itself).
 
     ``release_s`` 0 releases the hold at the first tick without trunk movement; ``incline_tau_s`` 0
-    turns the inclination rule off.
+    turns the inclination rule off, ``recheck_s`` 0 its recheck.
     """
 
     def __init__(
@@ -130,6 +139,7 @@ class HeadingTracker:
         rel_still_rad_s: float = 0.0,
         release_s: float = 0.0,
         incline_tau_s: float = 0.0,
+        recheck_s: float = 0.0,
         lateral_ref_tau_s: float = 60.0,
     ) -> None:
         self.alpha = min(1.0, tick_s / tau_s)
@@ -139,6 +149,7 @@ class HeadingTracker:
         self.release_ticks = max(1, round(release_s / tick_s))
         self.gamma = min(1.0, tick_s / incline_tau_s) if incline_tau_s > 0 else 0.0  # 0: off
         self.beta_ref = min(1.0, tick_s / lateral_ref_tau_s)
+        self.recheck_ticks = round(recheck_s / tick_s)  # 0: off
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
@@ -148,6 +159,9 @@ class HeadingTracker:
         self._held: float | None = None  # the neck rotation when the trunk started moving
         self._quiet = 0  # ticks since the held movement's last moving tick
         self._lateral_ref: float | None = None  # rad, the upright, still neck's lateral flexion
+        # The recheck: δ's response to an offset of the tilted lateral flexion (rad per rad), the
+        # reference the tilted ticks were measured against, upright ticks since and their sum.
+        self._recheck: tuple[float, float, int, float] = (0.0, 0.0, 0, 0.0)
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
 
     def track(
@@ -172,6 +186,8 @@ class HeadingTracker:
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
         delta, held, quiet, ref = self.delta, self._held, self._quiet, self._lateral_ref
+        gain, ref0, upright, lateral_sum = self._recheck
+        recheck = self.recheck_ticks
         alpha, alpha_cal, gamma, beta_ref, release = (
             self.alpha,
             self.alpha_cal,
@@ -217,14 +233,31 @@ class HeadingTracker:
                         slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
                         if abs(slope) < UPRIGHT_SENSITIVITY:
                             ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
+                            if recheck and gain:
+                                # The recheck: an offset of the tilted lateral flexion that is still
+                                # there upright was the filters' inclination, not the heading; take
+                                # out what the rule made of it (its response is linear, ``gain``).
+                                upright += 1
+                                lateral_sum += lateral
+                                if upright == recheck:
+                                    shift = lateral_sum / upright - ref0
+                                    if abs(shift) < MAX_REFERENCE_SHIFT:
+                                        delta += shift * gain
+                                    gain, upright, lateral_sum = 0.0, 0, 0.0
                         elif TILTED_SENSITIVITY < abs(slope) < LYING_SENSITIVITY and ref is not None:
                             error = (ref - lateral) / slope
                             if abs(error) < MAX_INCLINE_ERROR:
                                 delta += gamma * error
+                                if recheck:
+                                    if not gain:
+                                        ref0 = ref
+                                    gain = (1 - gamma) * gain + gamma / slope
+                                    upright, lateral_sum = 0, 0.0
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
         self.delta, self._held, self._quiet, self._lateral_ref = delta, held, quiet, ref
+        self._recheck = (gain, ref0, upright, lateral_sum)
         return out
 
     def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:

@@ -94,6 +94,7 @@ class Engine:
             release_s=neck.hold_release_s,
             incline_tau_s=neck.incline_tau_s,
             lateral_ref_tau_s=neck.lateral_ref_tau_s,
+            recheck_s=neck.incline_recheck_s,
         )
         self.exercise = ExerciseMachine(exercise, settings) if exercise else None
         self.head_ticks_seen = 0
