@@ -95,6 +95,28 @@ def test_csv_twins_land_at_start_and_agree_with_the_recording(
     assert csv_day.slouch_episodes == rec_day.slouch_episodes
 
 
+def test_the_configured_slouch_angle_applies_to_what_is_imported(
+    sim: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The wearer's config (here a 60° slouch angle nobody reaches) decides what the store keeps, as it
+    # does for `analyze` and live monitoring.
+    recording = str(sim / "recording.sbrec")
+    assert _cli(tmp_path / "default.db", "import", recording) == 0
+    config = tmp_path / "config.toml"
+    config.write_text("slouch_angle_deg = 60.0\n")
+    monkeypatch.setenv("SENSORBRIDGE_CONFIG", str(config))
+    assert _cli(tmp_path / "lenient.db", "import", recording) == 0
+    with Store.open(tmp_path / "default.db") as store:
+        default = summarise_day(store, SIM_DAY, BERLIN)
+    with Store.open(tmp_path / "lenient.db") as store:
+        lenient = summarise_day(store, SIM_DAY, BERLIN)
+    assert default.slouch_episodes >= 1
+    assert default.slouched_s > 30.0
+    assert lenient.slouch_episodes == 0
+    assert lenient.slouched_s == 0.0
+    assert lenient.duration_s == pytest.approx(default.duration_s)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -24,6 +24,7 @@ from sensorbridge.config import Config
 
 if TYPE_CHECKING:
     from sensorbridge.pipeline.analysis import Analysis
+    from sensorbridge.pipeline.settings import PipelineSettings
     from sensorbridge.samples import ImuBatch
     from sensorbridge.store.ingest import IngestReport
     from sensorbridge.store.store import Store
@@ -59,14 +60,18 @@ def parse_start(text: str, tz: dt.tzinfo) -> float:
 
 
 def _analyse(
-    back: ImuBatch, head: ImuBatch | None, window: tuple[float, float] | None, zero: float
+    back: ImuBatch,
+    head: ImuBatch | None,
+    window: tuple[float, float] | None,
+    zero: float,
+    settings: PipelineSettings | None,
 ) -> Analysis:
     """``window`` is on the input's clock, whose 0 is at ``zero`` on the samples' clock."""
     from sensorbridge.pipeline.analysis import analyze
 
     absolute = None if window is None else (zero + window[0], zero + window[1])
     try:
-        return analyze(back, head, calibration_window=absolute)
+        return analyze(back, head, calibration_window=absolute, settings=settings)
     except ValueError as e:
         raise _unusable(e) from e
 
@@ -76,7 +81,12 @@ def _unusable(e: ValueError) -> UsageError:
 
 
 def import_recording(
-    store: Store, path: Path, *, window: tuple[float, float] | None = None, wearer: str = "me"
+    store: Store,
+    path: Path,
+    *,
+    window: tuple[float, float] | None = None,
+    wearer: str = "me",
+    settings: PipelineSettings | None = None,
 ) -> tuple[IngestReport, Analysis]:
     """Analyse the recording at ``path`` on host time (Unix s) and store it as one session.
 
@@ -92,7 +102,12 @@ def import_recording(
     absolute = None if window is None else (src.first_s + window[0], src.first_s + window[1])
     try:
         analysis = analyze_chunks(
-            src.pieces, head=src.head, calibration_window=absolute, end_s=src.end_s, timeline_hz=TIMELINE_HZ
+            src.pieces,
+            head=src.head,
+            calibration_window=absolute,
+            settings=settings,
+            end_s=src.end_s,
+            timeline_hz=TIMELINE_HZ,
         )
     except ValueError as e:
         raise _unusable(e) from e
@@ -122,6 +137,7 @@ def import_csv(
     start_unix: float,
     window: tuple[float, float] | None,
     wearer: str = "me",
+    settings: PipelineSettings | None = None,
 ) -> tuple[IngestReport, Analysis]:
     """Analyse CSV files (the CSV clock: ``t``) and store them with the first sample at ``start_unix``."""
     from sensorbridge.conventions import Role
@@ -131,7 +147,7 @@ def import_csv(
     back = read_imu_csv(back_csv, Role.BACK)
     head = read_imu_csv(head_csv, Role.HEAD) if head_csv else None
     head = align_head(back, head) if head is not None else None
-    analysis = _analyse(back, head, window, 0.0)
+    analysis = _analyse(back, head, window, 0.0, settings)
     report = ingest_analysis(
         store,
         analysis,
@@ -158,6 +174,7 @@ def _store_calibrations(store: Store, analysis: Analysis, report: IngestReport, 
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from sensorbridge.pipeline.settings import PipelineSettings
     from sensorbridge.store.localtime import iso_local, local_zone
     from sensorbridge.store.store import Store
 
@@ -175,13 +192,22 @@ def run(args: argparse.Namespace, config: Config) -> int:
         )
     if args.recording is not None and (args.head or args.start):
         raise UsageError("--head and --start belong to the CSV form", hint="a recording carries both already")
+    settings = PipelineSettings.from_config(config)  # the wearer's slouch angle and dwell, as analyze uses
     with Store.open(config.db_path) as store:
         if args.recording is not None:
-            report, analysis = import_recording(store, args.recording, window=window, wearer=args.wearer)
+            report, analysis = import_recording(
+                store, args.recording, window=window, wearer=args.wearer, settings=settings
+            )
         else:
             start = parse_start(args.start, tz)
             report, analysis = import_csv(
-                store, args.back, args.head, start_unix=start, window=window, wearer=args.wearer
+                store,
+                args.back,
+                args.head,
+                start_unix=start,
+                window=window,
+                wearer=args.wearer,
+                settings=settings,
             )
     cal = analysis.calibration
     print(
