@@ -96,6 +96,65 @@ MAX_INCLINE_ERROR = math.radians(5.0)
 MAX_REFERENCE_SHIFT = math.radians(1.0)
 
 
+class InclinationRule:
+    """The relative heading's error, observed while the thorax is tilted (slouching, leaning).
+
+    An error ``ε`` of ``δ`` turns the head about the earth's vertical, which in a tilted thorax's frame
+    is partly its sagittal axis, so the computed neck lateral flexion moves by ``ε`` times the sine of
+    the tilt; upright, ``ε`` is purely axial rotation and invisible. Slouching or leaning does not tilt
+    the head sideways on the neck, so on still tilted ticks the lateral flexion should be what it was
+    upright (its average over upright still ticks, ``lateral_ref_tau_s``): the difference measures
+    ``ε`` (up to ``MAX_INCLINE_ERROR``; more is a real sideways tilt of the head), corrected with
+    ``incline_tau_s``.
+
+    The recheck (``recheck_s`` of upright still ticks after a slouch): an offset of the tilted lateral
+    flexion that is still there upright (up to ``MAX_REFERENCE_SHIFT``) came from the two filters'
+    inclination, which carries a few tenths of a degree through a slouch and fades within half a
+    minute, not from the heading; what the rule made of it (its response to an offset is linear) is
+    taken out. ``recheck_s`` 0 turns the recheck off.
+    """
+
+    def __init__(
+        self, tick_s: float, incline_tau_s: float, recheck_s: float, lateral_ref_tau_s: float
+    ) -> None:
+        self.gamma = min(1.0, tick_s / incline_tau_s)
+        self.beta_ref = min(1.0, tick_s / lateral_ref_tau_s)
+        self.recheck_ticks = round(recheck_s / tick_s)
+        self.ref: float | None = None  # rad, the upright, still neck's lateral flexion
+        # δ's response to an offset of the tilted lateral flexion (rad per rad), the reference the
+        # tilted ticks were measured against, upright ticks since, and their lateral flexions' sum.
+        self.gain, self.ref0, self.upright, self.lateral_sum = 0.0, 0.0, 0, 0.0
+
+    def correct(self, delta: float, coef: tuple[float, ...]) -> float:
+        """``δ`` after one still tick with the lateral-flexion coefficients ``coef`` (six floats, see
+        ``_lateral_coefficients``)."""
+        a0, a1, a2, b0, b1, b2 = coef
+        c, s = math.cos(delta), math.sin(delta)
+        num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
+        lateral = math.atan2(num, den)  # exactly, at this δ
+        slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)  # d/dδ
+        if abs(slope) < UPRIGHT_SENSITIVITY:
+            self.ref = lateral if self.ref is None else self.ref + self.beta_ref * (lateral - self.ref)
+            if self.recheck_ticks and self.gain:
+                self.upright += 1
+                self.lateral_sum += lateral
+                if self.upright == self.recheck_ticks:
+                    shift = self.lateral_sum / self.upright - self.ref0
+                    if abs(shift) < MAX_REFERENCE_SHIFT:
+                        delta += shift * self.gain
+                    self.gain, self.upright, self.lateral_sum = 0.0, 0, 0.0
+        elif TILTED_SENSITIVITY < abs(slope) < LYING_SENSITIVITY and self.ref is not None:
+            error = (self.ref - lateral) / slope
+            if abs(error) < MAX_INCLINE_ERROR:
+                delta += self.gamma * error
+                if self.recheck_ticks:
+                    if not self.gain:
+                        self.ref0 = self.ref
+                    self.gain = (1 - self.gamma) * self.gain + self.gamma / slope
+                    self.upright, self.lateral_sum = 0, 0.0
+        return delta
+
+
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
@@ -111,23 +170,12 @@ class HeadingTracker:
       (``drift_tau_s``) from ticks where the head is still relative to the thorax (``yaw_rel`` under
       ``rel_still_rad_s``: nothing turns the head then, so any relative yaw the filters integrate is
       their bias estimates' error);
-    * while both clips are still and the thorax is tilted (slouching, leaning), correct ``δ`` from
-      the neck's lateral flexion (``incline_tau_s``): an error ``ε`` of ``δ`` turns the head about the
-      earth's vertical, which in a tilted thorax's frame is partly its sagittal axis, so the computed
-      lateral flexion moves by ``ε`` times the sine of the tilt. Slouching or leaning does not tilt
-      the head sideways on the neck, so the lateral flexion there should be what it was upright
-      (its average over upright still ticks, ``lateral_ref_tau_s``), and the difference measures
-      ``ε`` (up to ``MAX_INCLINE_ERROR``; more is a real sideways tilt of the head). Upright, ``δ`` is
-      not observable this way: its error is then purely axial rotation. The reference is rechecked
-      after the slouch (``recheck_s`` of upright still ticks): an offset of the tilted lateral flexion
-      that is still there upright (up to ``MAX_REFERENCE_SHIFT``) came from the filters' inclination,
-      which carries a few tenths of a degree through a slouch and fades within half a minute, not from
-      the heading, and what the rule made of it (its response to an offset is linear) is taken out;
+    * while both clips are still, correct ``δ`` from the neck's lateral flexion where the thorax is
+      tilted (:class:`InclinationRule`, ``incline_tau_s``; 0 turns it off);
     * while both clips are still, pull toward zero with a slow first-order loop (``tau_s``: a 20 s
       glance moves it by 20/τ of itself).
 
-    ``release_s`` 0 releases the hold at the first tick without trunk movement; ``incline_tau_s`` 0
-    turns the inclination rule off, ``recheck_s`` 0 its recheck.
+    ``release_s`` 0 releases the hold at the first tick without trunk movement.
     """
 
     def __init__(
@@ -147,9 +195,7 @@ class HeadingTracker:
         self.beta = min(1.0, tick_s / drift_tau_s)
         self.rel_still = rel_still_rad_s * tick_s  # rad per tick; 0 turns the drift-rate estimate off
         self.release_ticks = max(1, round(release_s / tick_s))
-        self.gamma = min(1.0, tick_s / incline_tau_s) if incline_tau_s > 0 else 0.0  # 0: off
-        self.beta_ref = min(1.0, tick_s / lateral_ref_tau_s)
-        self.recheck_ticks = round(recheck_s / tick_s)  # 0: off
+        self._incline_args = (tick_s, incline_tau_s, recheck_s, lateral_ref_tau_s)
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
@@ -158,11 +204,8 @@ class HeadingTracker:
         self._origin: float | None = None
         self._held: float | None = None  # the neck rotation when the trunk started moving
         self._quiet = 0  # ticks since the held movement's last moving tick
-        self._lateral_ref: float | None = None  # rad, the upright, still neck's lateral flexion
-        # The recheck: δ's response to an offset of the tilted lateral flexion (rad per rad), the
-        # reference the tilted ticks were measured against, upright ticks since and their sum.
-        self._recheck: tuple[float, float, int, float] = (0.0, 0.0, 0, 0.0)
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
+        self.incline = InclinationRule(*self._incline_args) if self._incline_args[1] > 0 else None
 
     def track(
         self,
@@ -180,32 +223,17 @@ class HeadingTracker:
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
-        zeros = [0.0] * n
-        coef = _lateral_coefficients(q_thorax, q_head) if self.gamma else [zeros] * 6
+        incline = self.incline
+        coefs = list(zip(*_lateral_coefficients(q_thorax, q_head), strict=True)) if incline else [()] * n
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
-        delta, held, quiet, ref = self.delta, self._held, self._quiet, self._lateral_ref
-        gain, ref0, upright, lateral_sum = self._recheck
-        recheck = self.recheck_ticks
-        alpha, alpha_cal, gamma, beta_ref, release = (
-            self.alpha,
-            self.alpha_cal,
-            self.gamma,
-            self.beta_ref,
-            self.release_ticks,
+        delta, held, quiet = self.delta, self._held, self._quiet
+        alpha, alpha_cal, release = self.alpha, self.alpha_cal, self.release_ticks
+        ticks = zip(
+            target, still.tolist(), calibrating.tolist(), mv_arr.tolist(), drift.tolist(), coefs, strict=True
         )
-        for i, (tg, st, cal, mv, dr, a0, a1, a2, b0, b1, b2) in enumerate(
-            zip(
-                target,
-                still.tolist(),
-                calibrating.tolist(),
-                mv_arr.tolist(),
-                drift.tolist(),
-                *coef,
-                strict=True,
-            )
-        ):
+        for i, (tg, st, cal, mv, dr, coef) in enumerate(ticks):
             if delta is None:
                 delta = self._origin = tg
             else:
@@ -224,40 +252,12 @@ class HeadingTracker:
                         held = None
                 elif st:
                     delta += (alpha_cal if cal else alpha) * err
-                    if gamma and not cal:
-                        # The inclination observation (class docstring): the lateral flexion at
-                        # this δ, exactly, and its sensitivity to δ.
-                        c, s = math.cos(delta), math.sin(delta)
-                        num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
-                        lateral = math.atan2(num, den)
-                        slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
-                        if abs(slope) < UPRIGHT_SENSITIVITY:
-                            ref = lateral if ref is None else ref + beta_ref * (lateral - ref)
-                            if recheck and gain:
-                                # The recheck: an offset of the tilted lateral flexion that is still
-                                # there upright was the filters' inclination, not the heading; take
-                                # out what the rule made of it (its response is linear, ``gain``).
-                                upright += 1
-                                lateral_sum += lateral
-                                if upright == recheck:
-                                    shift = lateral_sum / upright - ref0
-                                    if abs(shift) < MAX_REFERENCE_SHIFT:
-                                        delta += shift * gain
-                                    gain, upright, lateral_sum = 0.0, 0, 0.0
-                        elif TILTED_SENSITIVITY < abs(slope) < LYING_SENSITIVITY and ref is not None:
-                            error = (ref - lateral) / slope
-                            if abs(error) < MAX_INCLINE_ERROR:
-                                delta += gamma * error
-                                if recheck:
-                                    if not gain:
-                                        ref0 = ref
-                                    gain = (1 - gamma) * gain + gamma / slope
-                                    upright, lateral_sum = 0, 0.0
+                    if incline is not None and not cal:
+                        delta = incline.correct(delta, coef)
             out[i] = delta
         if delta is not None and self._origin is not None:
             self.max_correction = max(self.max_correction, abs(delta - self._origin))
-        self.delta, self._held, self._quiet, self._lateral_ref = delta, held, quiet, ref
-        self._recheck = (gain, ref0, upright, lateral_sum)
+        self.delta, self._held, self._quiet = delta, held, quiet
         return out
 
     def _drift_rates(self, yaw_rel: FloatArray, still: np.ndarray) -> FloatArray:
