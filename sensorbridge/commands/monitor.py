@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TextIO, TypeVar
 
+from sensorbridge.commands.pacing import each_second
 from sensorbridge.config import Config
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
@@ -228,14 +229,8 @@ async def monitor(
     if calibrate_s is not None:
         calibrate_at_start(engine, pipeline, calibrate_s)
     run = asyncio.ensure_future(engine.run())
-    elapsed = 0.0
     try:
-        while not run.done() and (duration is None or elapsed < duration):
-            step = 1.0 if duration is None else min(1.0, duration - elapsed)
-            tick = asyncio.ensure_future(sleep(step))
-            await asyncio.wait([run, tick], return_when=asyncio.FIRST_COMPLETED)
-            tick.cancel()
-            elapsed += step
+        async for elapsed in each_second(run, duration, sleep):
             snap = engine.latest
             line = json.dumps(snapshot_record(snap, elapsed)) if as_json else snapshot_line(snap, elapsed)
             print(line, file=out, flush=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sensorbridge import __version__
+from sensorbridge.commands.pacing import each_second
 from sensorbridge.config import Config
 from sensorbridge.conventions import Role
 from sensorbridge.errors import SensorbridgeError
@@ -56,7 +57,6 @@ async def record(
     from sensorbridge.source import LinkEvent, LogRecordsEvent
 
     samples: dict[Role, int] = {}
-    elapsed = 0.0
 
     async def consume() -> None:
         async for event in source.events():
@@ -78,12 +78,7 @@ async def record(
     async with source:
         task = asyncio.ensure_future(consume())
         try:
-            while not task.done() and (duration is None or elapsed < duration):
-                step = 1.0 if duration is None else min(1.0, duration - elapsed)
-                tick = asyncio.ensure_future(sleep(step))
-                await asyncio.wait([task, tick], return_when=asyncio.FIRST_COMPLETED)
-                tick.cancel()
-                elapsed += step
+            async for elapsed in each_second(task, duration, sleep):
                 if progress is not None:
                     counts = ", ".join(f"{r.name.lower()} {n}" for r, n in sorted(samples.items()))
                     progress(f"{elapsed:6.1f}s  samples: {counts or 'none yet'}")
