@@ -73,7 +73,6 @@ class TimelineBuilder:
         self._kept: list[TickFrame] = []  # settled ticks, or the timeline's samples at sample_hz
         self._t0: float | None = None  # the first tick's start: where the sampled grid begins
         self._next_sample = 0  # grid index of the next sample to take
-        self._last_t = 0.0  # the latest settled tick's time, as the timeline holds it
 
     def add(self, frame: TickFrame, relabels: Sequence[Relabel]) -> None:
         """Ticks handed out (time order) and the relabels made with them (in the order made)."""
@@ -120,16 +119,15 @@ class TimelineBuilder:
             step = 1.0 / self.sample_hz
             assert self._t0 is not None
             # As np.arange(0.0, last - t0, step) counts its samples.
-            whole = _take(whole, slice(0, max(0, math.ceil((self._last_t - self._t0) / step))))
-        w = whole
+            whole = _take(whole, slice(0, max(0, math.ceil((self._settled_t - self._t0) / step))))
         return Timeline(
-            w.t,
-            w.thoracic_flexion,
-            w.thoracic_lateral,
-            w.neck_flexion,
-            w.neck_lateral,
-            w.neck_rotation,
-            w.state,
+            whole.t,
+            whole.thoracic_flexion,
+            whole.thoracic_lateral,
+            whole.neck_flexion,
+            whole.neck_lateral,
+            whole.neck_rotation,
+            whole.state,
             step,
         )
 
@@ -137,7 +135,6 @@ class TimelineBuilder:
         self.counts += np.bincount(f.state.astype(np.int64), minlength=len(STATES))
         self.ticks += len(f)
         self._settled_t = float(f.t[-1])
-        self._last_t = f.t[-1]
         self._fold_runs(f)
         if self.sample_hz is None:
             self._kept.append(f)
