@@ -78,7 +78,8 @@ def parse_window(text: str | None) -> tuple[float, float] | None:
 
 
 def load_inputs(args: argparse.Namespace) -> tuple[ImuBatch, ImuBatch | None, str]:
-    """The back and head batches on one clock, and a description of the input."""
+    """The CSV inputs' back and head batches on one clock, and a description of them (a recording
+    is read chunk by chunk instead: :func:`recording_pieces`)."""
     from sensorbridge.conventions import Role
 
     if args.recording is not None and (args.back or args.head):
@@ -86,8 +87,6 @@ def load_inputs(args: argparse.Namespace) -> tuple[ImuBatch, ImuBatch | None, st
             "give either a recording or --back/--head CSV files, not both",
             hint="sensorbridge analyze day.sbrec, or sensorbridge analyze --back back.csv",
         )
-    if args.recording is not None:
-        return _load_recording(args.recording)
     if args.back is None:
         raise AnalyzeUsageError(
             "nothing to analyse"
@@ -100,31 +99,6 @@ def load_inputs(args: argparse.Namespace) -> tuple[ImuBatch, ImuBatch | None, st
     back = read_imu_csv(args.back, Role.BACK)
     head = read_imu_csv(args.head, Role.HEAD) if args.head else None
     return back, head, f"{args.back}" + (f" + {args.head}" if args.head else "")
-
-
-def _load_recording(path: Path) -> tuple[ImuBatch, ImuBatch | None, str]:
-    from sensorbridge.conventions import Role
-    from sensorbridge.recording import RecordingReader
-    from sensorbridge.samples import ImuBatch
-
-    reader = RecordingReader.open(path)
-    roles = reader.roles()
-    if Role.BACK not in roles:
-        raise AnalyzeUsageError(
-            f"{path} holds no back-clip packets", hint="posture needs the upper-back clip"
-        )
-    back = reader.load_node(Role.BACK, clock="host").batch
-    head = reader.load_node(Role.HEAD, clock="host").batch if Role.HEAD in roles else None
-    if reader.torn is not None:
-        print(
-            f"note: {path} ends in a torn record ({reader.torn.reason}); kept all before it", file=sys.stderr
-        )
-    zero = float(back.t[0])
-
-    def shift(b: ImuBatch) -> ImuBatch:
-        return ImuBatch(b.role, b.t - zero, b.acc, b.gyr)
-
-    return shift(back), shift(head) if head is not None else None, str(path)
 
 
 def align_head(back: ImuBatch, head: ImuBatch) -> ImuBatch:
@@ -227,6 +201,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 settings=settings,
                 quaternion_sink=writer,
                 progress=progress,
+                timeline_hz=args.timeline_hz,
             )
     except ValueError as e:
         raise AnalyzeUsageError(f"{what} cannot be analysed: {e}") from e
