@@ -159,3 +159,30 @@ def test_a_head_csv_on_another_clock_is_shifted_onto_the_back_clock(
         np.array(moved["timeline"]["neck_flexion"], float),
     )
     assert np.nanmax(np.abs(a - b)) < 0.5
+
+
+def test_acausal_reanalysis_of_a_recording_and_its_csv_files_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim"
+    assert main(["--config", cfg(tmp_path), "simulate", "desk_short", "--out", str(out), "--seed", "6",
+                 "--duration", "150"]) == 0  # fmt: skip
+    capsys.readouterr()
+    results = []
+    for source, flags in (
+        ([str(out / "recording.sbrec")], []),
+        ([str(out / "recording.sbrec")], ["--acausal"]),
+        (["--back", str(out / "back.csv"), "--head", str(out / "head.csv")], ["--acausal"]),
+    ):
+        argv = ["analyze", *source, *flags, "--calibration", "0:24.5", "--json", "-"]
+        assert main(["--config", cfg(tmp_path), *argv]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    live, rec, csv = results
+    assert live["method"] == "live"
+    assert rec["method"] == csv["method"] == "acausal"
+    for key in ("slouched_s", "upright_s", "moving_s"):
+        assert rec["summary"][key] == pytest.approx(csv["summary"][key], abs=1.0)
+        assert rec["summary"][key] == pytest.approx(live["summary"][key], abs=2.0)
+    rot_live, rot_rec = (np.array(d["timeline"]["neck_rotation"], float) for d in (live, rec))
+    assert np.isfinite(rot_rec).sum() == np.isfinite(rot_live).sum() > 100
+    assert not np.allclose(rot_rec[np.isfinite(rot_rec)], rot_live[np.isfinite(rot_live)])  # hindsight used

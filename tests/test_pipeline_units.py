@@ -25,6 +25,7 @@ from sensorbridge.pipeline.angles import HeadingTracker, relative_angles, thorac
 from sensorbridge.pipeline.clocks import estimate_head_offset
 from sensorbridge.pipeline.engine import Engine, TickFrame
 from sensorbridge.pipeline.exercises import ExerciseMachine, UnknownExerciseError
+from sensorbridge.pipeline.heading_smoother import HeadingLog, smooth
 from sensorbridge.pipeline.live import LivePipeline
 from sensorbridge.pipeline.orientation import OrientationFilter
 from sensorbridge.pipeline.resample import Resampler, StreamOrderError
@@ -526,3 +527,40 @@ def test_a_refused_head_clip_does_not_discard_the_back_clips_calibration() -> No
     assert a.calibration.roles == (Role.BACK,)
     assert a.calibrations[Role.BACK].mounting_measured
     assert not a.calibrations[Role.HEAD].neutral_measured
+
+
+def _log(segments: list[tuple[int, float]], n: int = 100) -> HeadingLog:
+    """A heading log of still, upright ticks with both segments aligned: one run of ``n`` ticks from
+    each ``(first tick, forward δ)``."""
+    log = HeadingLog()
+    ident = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+    z, off = np.zeros(n), np.zeros(n, bool)
+    for k0, delta in segments:
+        log.add(np.arange(k0, k0 + n), ident, ident, ~off, off, off, z, np.full(n, delta))
+    return log
+
+
+def test_heading_smoother_averages_a_backward_pass_within_each_stretch_between_long_gaps() -> None:
+    log = _log([(0, 0.2), (1000, -0.3)])
+
+    def tracker() -> HeadingTracker:
+        return HeadingTracker(600.0, 0.1)
+
+    split = smooth(log, tracker, max_gap_ticks=600)
+    # Each stretch's backward pass starts from its own forward end: nothing to change here.
+    assert split.delta[:100] == pytest.approx(0.2, abs=5e-3)
+    assert split.delta[100:] == pytest.approx(-0.3, abs=5e-3)
+    # Were the 900-tick gap short enough to keep the filters, the first stretch would be averaged with
+    # a backward pass carried over from the second.
+    joined = smooth(log, tracker, max_gap_ticks=10_000)
+    assert joined.delta[:100] == pytest.approx(-0.05, abs=0.01)
+    assert joined.at(np.array([1050])) == pytest.approx(-0.3, abs=5e-3)
+
+
+def test_a_heading_plan_refuses_ticks_the_first_pass_never_logged() -> None:
+    plan = smooth(_log([(0, 0.1)], n=10), lambda: HeadingTracker(600.0, 0.1), max_gap_ticks=600)
+    assert plan.at(np.array([3, 9])) == pytest.approx([0.1, 0.1], abs=1e-3)
+    with pytest.raises(RuntimeError, match="did not log"):
+        plan.at(np.array([10]))
+    with pytest.raises(RuntimeError, match="did not log"):
+        smooth(HeadingLog(), lambda: HeadingTracker(600.0, 0.1), 600).at(np.array([0]))

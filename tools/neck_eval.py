@@ -1,11 +1,12 @@
 """Neck-angle accuracy on the simulator's desk days: the cases behind the neck-rotation tables in
 sensorbridge/pipeline/NOTES.md. Run from the repository's root:
 
-    .venv/bin/python tools/neck_eval.py [--set tune|holdout|all] [--jobs 2]
+    .venv/bin/python tools/neck_eval.py [--set tune|holdout|all] [--jobs 2] [--acausal]
 
 Prints each case's RMSE (°) of the five angles and the neck rotation's mean, max and count at or over
 1.5°. ``tune`` holds the 20 cases the heading tracker's settings were chosen on; ``holdout`` 9 cases
-that were only checked afterwards (tuning on them would hide overfitting).
+that were only checked afterwards (tuning on them would hide overfitting). ``--acausal`` scores the
+re-analysis with hindsight (``analyze(acausal=True)``) instead of the live path.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.getcwd())  # the checkout's own sensorbridge and tests
 
-Case = tuple[str, int, dict[str, float]]
+Case = tuple[str, int, dict[str, float | bool]]
 M15 = {"mounting_error_deg": 15.0}
 R30 = {"rotated_deg": 30.0}
 _SHORT_TUNE: list[tuple[int, dict[str, float]]] = [
@@ -40,7 +41,7 @@ def one(case: Case) -> tuple[Case, dict[str, float]]:
     from tests.test_pipeline_sim import ANGLES, rmse, run
 
     scenario, seed, options = case
-    r = run(scenario, seed, **options)
+    r = run(scenario, seed, **options)  # options may carry acausal=True
     return case, {c: rmse(r.analysis.timeline, r.truth, c) for c in ANGLES}
 
 
@@ -48,8 +49,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=("tune", "holdout", "all"), default="tune")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--acausal", action="store_true", help="score the re-analysis with hindsight")
     args = parser.parse_args()
     cases = {"tune": TUNE, "holdout": HOLDOUT, "all": TUNE + HOLDOUT}[args.set]
+    if args.acausal:
+        cases = [(scenario, seed, {**options, "acausal": True}) for scenario, seed, options in cases]
     start = time.time()
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(one, cases))

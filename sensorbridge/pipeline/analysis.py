@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,9 +25,11 @@ from calibration.errors import CalibrationError
 from calibration.model import ClipCalibration
 from calibration.procedure import calibrate_clip
 from sensorbridge.conventions import FloatArray, Role
+from sensorbridge.pipeline.angles import HeadingTracker
 from sensorbridge.pipeline.chunks import Piece, TimeSteps, step_edge
 from sensorbridge.pipeline.engine import Engine, EngineOutput
 from sensorbridge.pipeline.exercises import spec_for
+from sensorbridge.pipeline.heading_smoother import HeadingLog, HeadingPlan, smooth
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.pipeline.timeline import ANGLE_COLUMNS, Summary, Timeline
 from sensorbridge.pipeline.timeline_builder import TimelineBuilder
@@ -61,6 +63,7 @@ class Analysis:
     samples: dict[str, int] = field(default_factory=dict)  # per role: samples read and filtered
     heading_correction_deg: float = 0.0  # the largest relative-heading correction of the neck
     timeline_hz: float | None = None  # the rate the timeline was kept at; None: per tick
+    acausal: bool = False  # with hindsight (VQF offline, the neck's heading smoothed): not the live result
 
     def to_dict(self, timeline_hz: float = 1.0) -> dict[str, Any]:
         """The JSON document of ``sensorbridge analyze``: degrees, seconds on the input's clock.
@@ -79,6 +82,7 @@ class Analysis:
         timeline["state"] = [s.value for s in tl.states()]
         cal = self.calibration
         return {
+            "method": "acausal" if self.acausal else "live",
             "calibration": {"ok": cal.ok, "start": cal.start, "end": cal.end, "message": cal.message},
             "timeline": timeline,
             "slouch_episodes": [
@@ -207,8 +211,10 @@ def analyze(
 
     See the module docstring for the calibration rules. ``quaternion_sink(role, t (N,), q (N, 4))``
     receives every filtered sample's orientation, chunk by chunk; ``progress(fraction)`` reports.
-    ``acausal=True`` takes orientations from VQF's offline (acausal) variant instead: more accurate,
-    but it is not what the wearer saw live, and memory grows with the input (32 bytes per sample).
+    ``acausal=True`` re-analyses with hindsight: orientations from VQF's offline (acausal) variant, and
+    with a head clip the neck's relative heading smoothed by a backward pass
+    (:mod:`~sensorbridge.pipeline.heading_smoother`, so the engine runs twice). More accurate, but not
+    what the wearer saw live, and memory grows with the input (about 32 bytes per sample).
     ``timeline_hz`` keeps the timeline only at that rate (as :meth:`Timeline.sample` gives it), not
     per tick; the intervals and the summary are the same either way.
     """
@@ -218,23 +224,40 @@ def analyze(
     if len(back) == 0:
         raise ValueError("the back clip's input holds no samples")
     batches = {Role.BACK: back} | ({Role.HEAD: head} if head is not None else {})
-    return _run(
-        iter([(back, head)]),
-        head is not None,
-        _Options(
-            calibration_window,
-            exercise,
-            settings,
-            calibrations,
-            quaternion_sink,
-            progress,
-            chunk_s,
-            timeline_hz,
-        ),
-        end_s=max(float(b.t[-1]) for b in batches.values() if len(b)),
-        rates={role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()},
-        acausal=batches if acausal else None,
+    options = _Options(
+        calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s, timeline_hz
     )
+
+    def run(o: _Options, heading: HeadingLog | HeadingPlan | None = None) -> Analysis:
+        return _run(
+            iter([(back, head)]),
+            head is not None,
+            o,
+            end_s=max(float(b.t[-1]) for b in batches.values() if len(b)),
+            rates={role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()},
+            acausal=batches if acausal else None,
+            heading=heading,
+        )
+
+    if not acausal or head is None:
+        return run(options)
+    log = HeadingLog()
+    run(replace(options, quaternion_sink=None, progress=_part(progress, 0.0)), log)
+    tick_s = 1.0 / settings.stream.tick_hz
+    plan = smooth(
+        log,
+        lambda: HeadingTracker.from_settings(settings.neck, tick_s),
+        max_gap_ticks=round(settings.orientation.reset_after_gap_s / tick_s),
+    )
+    return run(replace(options, progress=_part(progress, 0.5)), plan)
+
+
+def _part(progress: Callable[[float], None] | None, start: float) -> Callable[[float], None] | None:
+    """``progress`` for one of two equal passes, the one from ``start`` (0 or 0.5)."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda f: report(start + 0.5 * f)
 
 
 def analyze_chunks(
@@ -329,6 +352,7 @@ def _run(
     end_s: float | None,
     rates: dict[Role, float] | None,
     acausal: Mapping[Role, ImuBatch] | None,
+    heading: HeadingLog | HeadingPlan | None = None,
 ) -> Analysis:
     settings = o.settings
     if o.exercise is not None:
@@ -357,6 +381,10 @@ def _run(
         engine.calibrating.append(window)
     for role, batch in (acausal or {}).items():
         engine.node(role).use_acausal(batch)
+    if isinstance(heading, HeadingLog):
+        engine.heading_log = heading
+    elif isinstance(heading, HeadingPlan):
+        engine.heading_plan = heading
     tick_s = 1.0 / settings.stream.tick_hz
     builder = TimelineBuilder(tick_s, settings.slouch.forward_head_deg, o.timeline_hz)
     result = EngineOutput()
@@ -409,4 +437,5 @@ def _run(
         samples,
         float(np.degrees(engine.heading.max_correction)),
         o.timeline_hz,
+        acausal is not None,
     )

@@ -29,6 +29,7 @@ from scipy.signal import lfilter
 
 from sensorbridge.conventions import FloatArray, anatomical_angles, matrix_to_quat, quat_conj, quat_mul
 from sensorbridge.conventions import tilt_angles as _tilt
+from sensorbridge.pipeline.settings import NeckSettings
 
 
 def up_in_sensor(quat: FloatArray) -> FloatArray:
@@ -199,6 +200,19 @@ class HeadingTracker:
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
+    @classmethod
+    def from_settings(cls, neck: NeckSettings, tick_s: float) -> HeadingTracker:
+        return cls(
+            neck.heading_tau_s,
+            tick_s,
+            drift_tau_s=neck.drift_tau_s,
+            rel_still_rad_s=float(np.radians(neck.rel_still_dps)),
+            release_s=neck.hold_release_s,
+            incline_tau_s=neck.incline_tau_s,
+            lateral_ref_tau_s=neck.lateral_ref_tau_s,
+            recheck_s=neck.incline_recheck_s,
+        )
+
     def reset(self) -> None:
         self.delta: float | None = None
         self._origin: float | None = None
@@ -206,6 +220,10 @@ class HeadingTracker:
         self._quiet = 0  # ticks since the held movement's last moving tick
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
         self.incline = InclinationRule(*self._incline_args) if self._incline_args[1] > 0 else None
+
+    def start_at(self, delta: float) -> None:
+        """Begin from ``δ`` (rad) instead of from zero neck rotation at the first tick."""
+        self.delta = self._origin = delta
 
     def track(
         self,

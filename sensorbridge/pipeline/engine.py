@@ -17,6 +17,7 @@ from calibration.model import ClipCalibration
 from sensorbridge.conventions import FloatArray, Role
 from sensorbridge.pipeline.angles import HeadingTracker, relative_angles, segment_quat, thoracic_angles
 from sensorbridge.pipeline.exercises import ExerciseMachine
+from sensorbridge.pipeline.heading_smoother import HeadingLog, HeadingPlan
 from sensorbridge.pipeline.node import NodeStream, NodeTicks
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.pipeline.states import PostureTracker, TickInputs
@@ -85,17 +86,11 @@ class Engine:
         self.next_k: int | None = None
         self.calibrating: list[tuple[float, float]] = []
         self.tracker = PostureTracker(settings)
-        neck = settings.neck
-        self.heading = HeadingTracker(
-            neck.heading_tau_s,
-            1.0 / self.tick_hz,
-            drift_tau_s=neck.drift_tau_s,
-            rel_still_rad_s=float(np.radians(neck.rel_still_dps)),
-            release_s=neck.hold_release_s,
-            incline_tau_s=neck.incline_tau_s,
-            lateral_ref_tau_s=neck.lateral_ref_tau_s,
-            recheck_s=neck.incline_recheck_s,
-        )
+        self.heading = HeadingTracker.from_settings(settings.neck, 1.0 / self.tick_hz)
+        # Offline hindsight (heading_smoother): the first pass logs what the tracker saw, the second
+        # takes the smoothed relative heading from the plan instead of tracking it.
+        self.heading_log: HeadingLog | None = None
+        self.heading_plan: HeadingPlan | None = None
         self.exercise = ExerciseMachine(exercise, settings) if exercise else None
         self.head_ticks_seen = 0
 
@@ -213,7 +208,13 @@ class Engine:
                 still = (b.gyro_max[ib] < still_lim) & (h.gyro_max[ih] < still_lim)
                 trunk = b.gyro_max[ib] > np.radians(self.settings.neck.trunk_moving_dps)
                 yaw_rel = h.yaw[ih] - b.yaw[ib]
-                delta = self.heading.track(qt, qh, still, calibrating[both - k0], trunk, yaw_rel)
+                cal = calibrating[both - k0]
+                if self.heading_plan is not None:
+                    delta = self.heading_plan.at(both)
+                else:
+                    delta = self.heading.track(qt, qh, still, cal, trunk, yaw_rel)
+                    if self.heading_log is not None:
+                        self.heading_log.add(both, qt, qh, still, cal, trunk, yaw_rel, delta)
                 a, c, r = relative_angles(qt, qh, delta)
                 j = both - k0
                 nflex[j], nlat[j], nrot[j] = np.degrees(a), np.degrees(c), np.degrees(r)
