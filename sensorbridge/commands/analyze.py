@@ -16,7 +16,8 @@ A CSV from another IMU is filtered at its own rate (its median sample spacing).
 sample's sensor orientation in the z-up earth frame; it needs no calibration.
 ``--acausal`` re-analyses with hindsight (VQF's offline filter; the neck's relative heading smoothed
 by a backward pass): more accurate than what the wearer saw live, and reported as such (``"method":
-"acausal"``). It reads the whole input into memory (about 32 bytes a sample) and runs the engine twice.
+"acausal"``). It reads the whole input into memory and runs the engine twice: a 30-minute two-clip
+recording took 2.3 s and 191 MB at peak, against 1.5 s and 138 MB (about 150 bytes more per sample).
 """
 
 from __future__ import annotations

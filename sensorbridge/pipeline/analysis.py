@@ -214,7 +214,8 @@ def analyze(
     ``acausal=True`` re-analyses with hindsight: orientations from VQF's offline (acausal) variant, and
     with a head clip the neck's relative heading smoothed by a backward pass
     (:mod:`~sensorbridge.pipeline.heading_smoother`, so the engine runs twice). More accurate, but not
-    what the wearer saw live, and memory grows with the input (about 32 bytes per sample).
+    what the wearer saw live, and memory grows with the input (VQF's offline outputs, 32 bytes per
+    sample, and the heading log, about 100 bytes per tick).
     ``timeline_hz`` keeps the timeline only at that rate (as :meth:`Timeline.sample` gives it), not
     per tick; the intervals and the summary are the same either way.
     """
