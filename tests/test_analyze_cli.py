@@ -113,13 +113,19 @@ def test_bad_command_lines_say_what_is_wrong(
     assert message in err
 
 
+def simulated(folder: Path, seed: int, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A 150-s simulated desk day (recording and CSV files) written by ``sensorbridge simulate``."""
+    out = folder / "sim"
+    argv = ["simulate", "desk_short", "--out", str(out), "--seed", str(seed), "--duration", "150"]
+    assert main(["--config", cfg(folder), *argv]) == 0
+    capsys.readouterr()
+    return out
+
+
 def test_recording_input_gives_the_same_day_as_its_csv_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "sim"
-    assert main(["--config", cfg(tmp_path), "simulate", "desk_short", "--out", str(out), "--seed", "4",
-                 "--duration", "150"]) == 0  # fmt: skip
-    capsys.readouterr()
+    out = simulated(tmp_path, 4, capsys)
     results = []
     for source in (
         [str(out / "recording.sbrec")],
@@ -164,10 +170,7 @@ def test_a_head_csv_on_another_clock_is_shifted_onto_the_back_clock(
 def test_acausal_reanalysis_of_a_recording_and_its_csv_files_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "sim"
-    assert main(["--config", cfg(tmp_path), "simulate", "desk_short", "--out", str(out), "--seed", "6",
-                 "--duration", "150"]) == 0  # fmt: skip
-    capsys.readouterr()
+    out = simulated(tmp_path, 6, capsys)
     results = []
     for source, flags in (
         ([str(out / "recording.sbrec")], []),
