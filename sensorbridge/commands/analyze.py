@@ -17,7 +17,7 @@ sample's sensor orientation in the z-up earth frame; it needs no calibration.
 ``--acausal`` re-analyses with hindsight (VQF's offline filter; the neck's relative heading smoothed
 by a backward pass): more accurate than what the wearer saw live, and reported as such (``"method":
 "acausal"``). It reads the whole input into memory and runs the engine twice: a 30-minute two-clip
-recording took 2.3 s and 191 MB at peak, against 1.5 s and 138 MB (about 150 bytes more per sample).
+recording took 1.8 s and 184 MB at peak, against 1.5 s and 140 MB (about 120 bytes more per sample).
 """
 
 from __future__ import annotations

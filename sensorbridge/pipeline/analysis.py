@@ -229,15 +229,20 @@ def analyze(
         calibration_window, exercise, settings, calibrations, quaternion_sink, progress, chunk_s, timeline_hz
     )
 
+    end_s = max(float(b.t[-1]) for b in batches.values() if len(b))
+    rates = {role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()}
+    offline_quats: dict[Role, FloatArray] = {}  # VQF offline runs once, even when the engine runs twice
+
     def run(o: _Options, heading: HeadingLog | HeadingPlan | None = None) -> Analysis:
         return _run(
             iter([(back, head)]),
             head is not None,
             o,
-            end_s=max(float(b.t[-1]) for b in batches.values() if len(b)),
-            rates={role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()},
+            end_s=end_s,
+            rates=rates,
             acausal=batches if acausal else None,
             heading=heading,
+            offline_quats=offline_quats,
         )
 
     if not acausal or head is None:
@@ -354,6 +359,7 @@ def _run(
     rates: dict[Role, float] | None,
     acausal: Mapping[Role, ImuBatch] | None,
     heading: HeadingLog | HeadingPlan | None = None,
+    offline_quats: dict[Role, FloatArray] | None = None,
 ) -> Analysis:
     settings = o.settings
     if o.exercise is not None:
@@ -380,8 +386,9 @@ def _run(
     )
     if window is not None:
         engine.calibrating.append(window)
+    quats = {} if offline_quats is None else offline_quats
     for role, batch in (acausal or {}).items():
-        engine.node(role).use_acausal(batch)
+        quats[role] = engine.node(role).use_acausal(batch, quats.get(role))
     if isinstance(heading, HeadingLog):
         engine.heading_log = heading
     elif isinstance(heading, HeadingPlan):

@@ -127,18 +127,21 @@ class NodeStream:
         """The last, partly filled tick (at the end of an input)."""
         return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
 
-    def use_acausal(self, batch: ImuBatch) -> None:
+    def use_acausal(self, batch: ImuBatch, quat: FloatArray | None = None) -> FloatArray:
         """Take orientations from VQF's acausal offline variant over all of ``batch`` (this node's whole
         input) instead of the causal filter: more accurate, offline only, memory grows with the input.
-        Call before the first ``push`` of the same samples."""
+        Call before the first ``push`` of the same samples. ``quat``: what an earlier call on the same
+        input with the same calibration returned (a second pass), so VQF need not run again.
+        Returns the orientations used."""
         if self.samples_in:
             raise RuntimeError("use_acausal must come before the first push")
-        acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
-        regular = Resampler(self.rate, self.settings.stream.max_interp_gap_s).push(batch.t, acc, gyr)
-        self._acausal = offline_orientation(
-            regular.gyr, regular.acc, self.rate, self.settings.orientation
-        ).quat
+        if quat is None:
+            acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
+            regular = Resampler(self.rate, self.settings.stream.max_interp_gap_s).push(batch.t, acc, gyr)
+            quat = offline_orientation(regular.gyr, regular.acc, self.rate, self.settings.orientation).quat
+        self._acausal = quat
         self._acausal_pos = 0
+        return quat
 
     def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> FloatArray:
         """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
