@@ -370,9 +370,9 @@ def test_node_ticks_carry_the_yaw_the_filter_integrated() -> None:
     node = engine.node(Role.BACK)
     ticks = node.push(batch).ticks
     assert len(ticks) > 500
-    # From one tick's middle sample to the next: 10 or 11 sample periods at 10°/s.
-    mid = np.concatenate([[0], np.cumsum(ticks.count)[:-1]]) + ticks.count // 2
-    np.testing.assert_allclose(np.degrees(ticks.yaw[1:]), 10.0 * np.diff(mid) / FS, atol=0.002)
+    # From one tick's centre to the next, one tick period (0.1 s) at 10°/s, whatever the samples'
+    # phase (the middle samples were 10 or 11 sample periods apart).
+    np.testing.assert_allclose(np.degrees(ticks.yaw[1:]), 1.0, atol=0.002)
 
 
 # -- stretches --------------------------------------------------------------------------------

@@ -22,14 +22,14 @@ from sensorbridge.samples import Gap, ImuBatch
 
 # Columns of the per-sample feature block a tick is reduced from.
 _Q = slice(0, 4)
-_GYR, _ACC = 4, 5
-_WIDTH = 6
+_GYR, _ACC, _T = 4, 5, 6
+_WIDTH = 7
 
 
 @dataclass(frozen=True)
 class NodeTicks:
     """Complete ticks of one node. ``k`` (K,) int64 tick indices, ``quat`` (K, 4) the orientation at
-    the tick's middle sample (VQF's output is already smooth: averaging buys nothing and costs time),
+    the tick's centre time (interpolated, so two nodes' ticks show the same instant),
     ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,),
     ``yaw`` (K,) rad: the rotation about the earth's vertical the filter made since the previous tick,
     which the neck's heading tracker compares between the two clips."""
@@ -120,6 +120,7 @@ class NodeStream:
         block[:, _Q] = quat
         block[:, _GYR] = gyro_norm
         block[:, _ACC] = acc_dev
+        block[:, _T] = rs.t
         k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
         return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
 
@@ -177,6 +178,22 @@ class NodeStream:
         self._prev_k, self._prev_q = int(k[-1]), quat[-1].copy()
         return np.asarray(yaw, dtype=np.float64)
 
+    def _at_centres(
+        self, block: FloatArray, k: np.ndarray, starts: np.ndarray, counts: np.ndarray
+    ) -> FloatArray:
+        """The orientation (K, 4) at each tick's centre time, interpolated between the two samples
+        around it, so both nodes' ticks show the same instant whatever their sample phases."""
+        tc = (k + 0.5) / self.tick_hz
+        hi = np.clip(np.searchsorted(block[:, _T], tc), starts + 1, starts + counts - 1)
+        hi = np.where(counts > 1, hi, starts)
+        lo = np.where(counts > 1, hi - 1, starts)
+        t0, t1 = block[lo, _T], block[hi, _T]
+        w = np.clip((tc - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0, 1.0)[:, None]
+        q0, q1 = block[lo, _Q], block[hi, _Q]
+        q1 = q1 * np.where(np.einsum("ij,ij->i", q0, q1) < 0, -1.0, 1.0)[:, None]
+        q = (1 - w) * q0 + w * q1
+        return np.asarray(q / np.linalg.norm(q, axis=1, keepdims=True), dtype=np.float64)
+
     def _ticks(self, block: FloatArray, k: np.ndarray, *, final: bool) -> NodeTicks:
         if self._carry.shape[0]:
             block = np.concatenate([self._carry, block])
@@ -191,7 +208,7 @@ class NodeStream:
         block, k = block[:done], k[:done]
         starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
         counts = np.diff(np.concatenate([starts, [k.size]]))
-        quat = block[starts + counts // 2, _Q]
+        quat = self._at_centres(block, k[starts], starts, counts)
         return NodeTicks(
             k[starts],
             quat,
