@@ -555,6 +555,8 @@ def test_heading_smoother_averages_a_backward_pass_within_each_stretch_between_l
     joined = smooth(log, tracker, max_gap_ticks=10_000)
     assert joined.delta[:100] == pytest.approx(-0.05, abs=0.01)
     assert joined.at(np.array([1050])) == pytest.approx(-0.3, abs=5e-3)
+    # The diagnostic the live tracker gives: the largest change from the first δ (0.2 → -0.3 rad).
+    assert split.max_correction == pytest.approx(0.5, abs=5e-3)
 
 
 def test_a_heading_plan_refuses_ticks_the_first_pass_never_logged() -> None:

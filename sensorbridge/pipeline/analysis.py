@@ -443,7 +443,7 @@ def _run(
         _report_order(result.gaps, steps.origin),
         result.alerts,
         samples,
-        float(np.degrees(engine.heading.max_correction)),
+        float(np.degrees((engine.heading_plan or engine.heading).max_correction)),
         o.timeline_hz,
         acausal is not None,
     )

@@ -58,6 +58,14 @@ class HeadingPlan:
     k: np.ndarray
     delta: FloatArray
 
+    @property
+    def max_correction(self) -> float:
+        """rad, the largest change of ``δ`` from its first value (``HeadingTracker.max_correction``)."""
+        if self.delta.size == 0:
+            return 0.0
+        change = (self.delta - self.delta[0] + np.pi) % (2 * np.pi) - np.pi
+        return float(np.max(np.abs(change)))
+
     def at(self, k: np.ndarray) -> FloatArray:
         i = np.searchsorted(self.k, k)
         if np.any(i >= self.k.size) or np.any(self.k[np.minimum(i, self.k.size - 1)] != k):
