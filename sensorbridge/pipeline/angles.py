@@ -65,22 +65,67 @@ def relative_angles(
     return anatomical_angles(q_rel)
 
 
-def _lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
-    """Six lists (N,) ``a0, a1, a2, b0, b1, b2`` with the neck's lateral flexion at heading correction
-    ``δ`` ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact for any ``δ``, so the
-    heading loop can evaluate it tick by tick without a quaternion product per tick. The bottom row
-    of ``Rtᵀ Rz(δ) Rh`` is ``tᵀ Rz(δ) [hy hz]`` with ``t`` the thorax's z axis and ``hy``, ``hz`` the
-    head's y and z axes, all in the earth frame (columns of the unit quaternions' matrices)."""
-    w, x, y, z = q_thorax.T
-    tx, ty, tz = 2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)
-    w, x, y, z = q_head.T
-    hy = (2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x))
-    hz = (2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y))
+def _axes(q: FloatArray) -> tuple[tuple[FloatArray, FloatArray, FloatArray], ...]:
+    """The x, y and z axes (each three arrays (N,), earth-frame components) of unit quaternions (N, 4)
+    [w, x, y, z]: the columns of their rotation matrices."""
+    w, x, y, z = q.T
+    return (
+        (1 - 2 * (y * y + z * z), 2 * (x * y + w * z), 2 * (x * z - w * y)),
+        (2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x)),
+        (2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)),
+    )
+
+
+def _coefficients(
+    q_thorax: FloatArray, q_head: FloatArray, num: tuple[int, int], den: tuple[int, int]
+) -> list[list[float]]:
+    """Per tick (N lists) six floats ``a0, a1, a2, b0, b1, b2`` with an angle of ``R = Rtᵀ Rz(δ) Rh``
+    at heading correction ``δ`` ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact
+    for any ``δ``, so the heading loop can evaluate it tick by tick without a quaternion product.
+    ``num`` and ``den`` name the entries ``(i, j)`` of ``R`` in the atan2, ``R[i, j] = tᵢᵀ Rz(δ) hⱼ``
+    with ``tᵢ``, ``hⱼ`` the thorax's and the head's axes in the earth frame."""
+    t, h = _axes(q_thorax), _axes(q_head)
     cols = []
-    for h in (hy, hz):
-        cols += [tz * h[2], tx * h[0] + ty * h[1], ty * h[0] - tx * h[1]]
-    out: list[list[float]] = np.stack(cols).tolist()
+    for i, j in (num, den):
+        (tx, ty, tz), (hx, hy, hz) = t[i], h[j]
+        cols += [tz * hz, tx * hx + ty * hy, ty * hx - tx * hy]
+    out: list[list[float]] = np.stack(cols, axis=1).tolist()
     return out
+
+
+def lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
+    """The neck's lateral flexion's coefficients (:func:`_coefficients`): ``atan2(R[2, 1], R[2, 2])``."""
+    return _coefficients(q_thorax, q_head, (2, 1), (2, 2))
+
+
+def rotation_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
+    """The neck's axial rotation's coefficients (:func:`_coefficients`): ``atan2(R[1, 0], R[0, 0])``."""
+    return _coefficients(q_thorax, q_head, (1, 0), (0, 0))
+
+
+def angle_at(coef: list[float], delta: float) -> tuple[float, float]:
+    """The angle (rad) with coefficients ``coef`` at ``δ``, and its derivative with respect to ``δ``."""
+    a0, a1, a2, b0, b1, b2 = coef
+    c, s = math.cos(delta), math.sin(delta)
+    num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
+    slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)
+    return math.atan2(num, den), slope
+
+
+def delta_for_rotation(coef: list[float], rotation: float, guess: float) -> float:
+    """The ``δ`` near ``guess`` at which the neck's axial rotation (coefficients ``coef``) is
+    ``rotation``: Newton's method, since with the thorax tilted a turn of ``δ`` about the vertical is
+    only partly a turn about the thorax's axis."""
+    delta = guess
+    for _ in range(3):
+        angle, slope = angle_at(coef, delta)
+        if abs(slope) < MIN_ROTATION_SLOPE:
+            return guess  # the thorax near horizontal: the rotation hardly depends on δ
+        delta -= ((angle - rotation + math.pi) % (2 * math.pi) - math.pi) / slope
+    return delta
+
+
+MIN_ROTATION_SLOPE = 0.3
 
 
 # The inclination observation: where the thorax is this upright (sine of its tilt from the neutral
@@ -126,14 +171,10 @@ class InclinationRule:
         # tilted ticks were measured against, upright ticks since, and their lateral flexions' sum.
         self.gain, self.ref0, self.upright, self.lateral_sum = 0.0, 0.0, 0, 0.0
 
-    def correct(self, delta: float, coef: tuple[float, ...]) -> float:
+    def correct(self, delta: float, coef: list[float]) -> float:
         """``δ`` after one still tick with the lateral-flexion coefficients ``coef`` (six floats, see
-        ``_lateral_coefficients``)."""
-        a0, a1, a2, b0, b1, b2 = coef
-        c, s = math.cos(delta), math.sin(delta)
-        num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
-        lateral = math.atan2(num, den)  # exactly, at this δ
-        slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)  # d/dδ
+        :func:`lateral_coefficients`)."""
+        lateral, slope = angle_at(coef, delta)  # exactly, at this δ
         if abs(slope) < UPRIGHT_SENSITIVITY:
             self.ref = lateral if self.ref is None else self.ref + self.beta_ref * (lateral - self.ref)
             if self.recheck_ticks and self.gain:
@@ -242,16 +283,24 @@ class HeadingTracker:
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
         target = (-rot0).tolist()
         incline = self.incline
-        coefs = list(zip(*_lateral_coefficients(q_thorax, q_head), strict=True)) if incline else [()] * n
+        coefs = lateral_coefficients(q_thorax, q_head) if incline else [[]] * n
+        rot_coefs = rotation_coefficients(q_thorax, q_head)
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
         delta, held, quiet = self.delta, self._held, self._quiet
         alpha, alpha_cal, release = self.alpha, self.alpha_cal, self.release_ticks
         ticks = zip(
-            target, still.tolist(), calibrating.tolist(), mv_arr.tolist(), drift.tolist(), coefs, strict=True
+            target,
+            still.tolist(),
+            calibrating.tolist(),
+            mv_arr.tolist(),
+            drift.tolist(),
+            coefs,
+            rot_coefs,
+            strict=True,
         )
-        for i, (tg, st, cal, mv, dr, coef) in enumerate(ticks):
+        for i, (tg, st, cal, mv, dr, coef, rot_coef) in enumerate(ticks):
             if delta is None:
                 delta = self._origin = tg
             else:
@@ -259,12 +308,12 @@ class HeadingTracker:
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal:
                     if held is None:
-                        held = -err
+                        held = angle_at(rot_coef, delta)[0]
                     quiet = 0
                 if held is not None:
                     # The neck's rotation stays what it was; the gyroscopes' scale errors would
                     # otherwise show through the turns for as long as the movement lasts.
-                    delta = tg + held
+                    delta = delta_for_rotation(rot_coef, held, tg + held)
                     quiet = 0 if mv else quiet + 1
                     if quiet >= release:
                         held = None
