@@ -94,38 +94,39 @@ def test_thoracic_and_neck_angles_within_1_5_degrees(desk: Run) -> None:
     if Role.HEAD in desk.batches:
         for column in ("neck_flexion", "neck_lateral"):
             assert rmse(tl, desk.truth, column) < 1.5, column
-        # The relative heading of two 6-axis filters drifts; the heading loop takes out its rate,
-        # measures the rest while the wearer slouches and holds it to about a degree (0.70, 0.89,
-        # 1.21° on these seeds; 0.78, 1.09, 1.63° with the drift rate alone).
-        assert rmse(tl, desk.truth, "neck_rotation") < 1.4
+        # The relative heading of two 6-axis filters drifts; the heading tracker takes out its rate
+        # and measures the rest whenever the wearer slouches or the trunk turns about a horizontal
+        # axis (0.45, 0.76, 1.24° on these seeds; 0.70, 0.89, 1.21° before the angular-rate rule).
+        assert rmse(tl, desk.truth, "neck_rotation") < 1.5
     else:
         assert np.isnan(tl.neck_flexion).all()
 
 
-def test_neck_rotation_over_an_hour_stays_within_2_degrees() -> None:
+def test_neck_rotation_over_an_hour_stays_within_1_5_degrees() -> None:
     # Over an hour the drift of the two filters' relative heading dominates (3.4° before its rate
-    # was taken out, 2.2° with the rate alone, 1.54° now on this seed).
+    # was taken out, 2.2° with the rate alone, 1.54° before the angular-rate rule, 1.41° now).
     r = run("desk_day", 31)
-    assert rmse(r.analysis.timeline, r.truth, "neck_rotation") < 1.8
+    assert rmse(r.analysis.timeline, r.truth, "neck_rotation") < 1.5
     assert rmse(r.analysis.timeline, r.truth, "neck_flexion") < 1.5
 
 
 @pytest.mark.parametrize(
-    ("seed", "options", "live_over"),
-    [(24, {"rotated_deg": 30.0}, 1.8), (13, {}, 1.6), (1, {}, 0.0)],
-    ids=["seed24_rotated30", "seed13", "seed1"],
+    ("seed", "options"),
+    [(52, {"mounting_error_deg": 15.0}), (3, {"rotated_deg": 30.0}), (1, {})],
+    ids=["seed52_mounting15", "seed3_rotated30", "seed1"],
 )
 def test_acausal_reanalysis_holds_neck_rotation_under_1_5_degrees(
-    seed: int, options: dict[str, float], live_over: float
+    seed: int, options: dict[str, float]
 ) -> None:
-    # Two of the hardest of the 29 cases in tools/neck_eval.py for the live path (1.90° and 1.65°),
-    # and an easy one. With hindsight (VQF offline, the heading smoothed by a backward pass) every case
-    # is under 1.5° (largest 1.46°; these: 1.35°, 0.88°, 0.77°).
+    # The live path's hardest of the 29 cases in tools/neck_eval.py (1.53°), a clip worn rotated and an
+    # easy case. With hindsight (VQF offline, the heading smoothed by a backward pass) each improves
+    # (these: 1.32, 0.89, 0.32° against 1.53, 1.24, 0.45° live; largest of the 29 1.32°).
     live = run("desk_short", seed, **options)
-    assert rmse(live.analysis.timeline, live.truth, "neck_rotation") > live_over
     r = run("desk_short", seed, acausal=True, **options)
     assert r.analysis.acausal
-    assert rmse(r.analysis.timeline, r.truth, "neck_rotation") < 1.5
+    hindsight = rmse(r.analysis.timeline, r.truth, "neck_rotation")
+    assert hindsight < 1.5
+    assert hindsight < rmse(live.analysis.timeline, live.truth, "neck_rotation")
     for column in ANGLES[:4]:
         assert rmse(r.analysis.timeline, r.truth, column) < 1.0, column
     assert r.analysis.summary.slouched_s == pytest.approx(r.truth.report["summary"]["slouched_s"], rel=0.05)

@@ -21,7 +21,13 @@ from sensorbridge.conventions import (
     quat_rotate,
 )
 from sensorbridge.pipeline.analysis import analyze
-from sensorbridge.pipeline.angles import HeadingTracker, relative_angles, thoracic_angles, up_in_sensor
+from sensorbridge.pipeline.angles import (
+    HeadingTracker,
+    RateRule,
+    relative_angles,
+    thoracic_angles,
+    up_in_sensor,
+)
 from sensorbridge.pipeline.clocks import estimate_head_offset
 from sensorbridge.pipeline.engine import Engine, TickFrame
 from sensorbridge.pipeline.exercises import ExerciseMachine, UnknownExerciseError
@@ -288,6 +294,64 @@ def test_heading_hold_spans_a_walk_whose_steps_dip_under_the_threshold() -> None
     assert np.max(np.abs(rotation_error(0.0))) > 0.1  # a hold per step lets the turn through between
 
 
+def test_heading_hold_keeps_the_neck_rotation_exactly_while_the_thorax_is_bent() -> None:
+    # A reach: the thorax bends 35° forward and 10° sideways while scale errors turn the head filter's
+    # heading by 2°; the neck is turned 8° throughout. The hold must keep exactly that rotation (its
+    # upright approximation, rotation(0) + δ, was off by degrees with the thorax bent).
+    n = 60
+    ramp = np.clip((np.arange(n) - 1) / 20.0, 0.0, 1.0)
+    thorax = quat_from_anatomical(np.radians(35.0) * ramp, np.radians(10.0) * ramp, np.zeros(n))
+    neck = quat_from_anatomical(np.zeros(n), np.zeros(n), np.full(n, np.radians(8.0)))
+    part = quat_from_anatomical(np.zeros(n), np.zeros(n), np.radians(2.0) * ramp)
+    head = quat_mul(part, quat_mul(thorax, neck))
+    moving = np.ones(n, bool)
+    tr = HeadingTracker(600.0, 0.1, release_s=0.5)
+    tr.start_at(0.0)  # right at the start
+    delta = tr.track(thorax, head, ~moving, np.zeros(n, bool), moving)
+    _, lateral, rotation = relative_angles(thorax, head, delta)
+    assert np.degrees(rotation) == pytest.approx(8.0, abs=1e-6)
+    # and, δ being right, nothing of the heading turn shows as sideways tilt of the head
+    assert np.degrees(lateral) == pytest.approx(0.0, abs=1e-6)
+
+
+def _rate_rule_ticks(n: int, neck_rates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The thorax upright turning forward at 30°/s about the earth's y axis; the head filter's earth
+    frame 0.1 rad (5.7°) of heading from the back filter's; the head facing where the thorax faces
+    and adding ``neck_rates`` (3,) rad/s of its own (its segment frame). Head quaternions and both
+    clips' earth-frame rates (each in its own earth frame), (n, ...) each."""
+    q_head = np.tile(quat_from_anatomical(0.0, 0.0, -0.1), (n, 1))  # Rz(-δ): thorax earth to head earth
+    rate_thorax = np.tile([0.0, np.radians(30.0), 0.0], (n, 1))
+    rate_head = quat_rotate(q_head, rate_thorax) + quat_rotate(q_head, np.tile(neck_rates, (n, 1)))
+    return q_head, rate_thorax, rate_head
+
+
+def test_rate_rule_finds_the_relative_heading_from_a_trunk_turn_despite_the_neck_flexing() -> None:
+    # The head nods along (20°/s of neck flexion about its y axis): that must not bias the fit.
+    q_head, rate_thorax, rate_head = _rate_rule_ticks(20, np.array([0.0, np.radians(20.0), 0.0]))
+    rule = RateRule(0.1, np.radians(5.0), np.radians(1.0), np.radians(10.0))
+    seen = rule.inputs(q_head, rate_thorax, rate_head, np.ones(20, bool))
+    delta = 0.0
+    for tick in seen:
+        delta = rule.correct(delta, tick)
+    assert delta == pytest.approx(0.1, abs=1e-6)
+    # Slow sway (under the rule's 5°/s) and excluded ticks show nothing.
+    slow = rule.inputs(q_head, 0.1 * rate_thorax, 0.1 * rate_head, np.ones(20, bool))
+    assert slow == [None] * 20
+    assert rule.inputs(q_head, rate_thorax, rate_head, np.zeros(20, bool)) == [None] * 20
+
+
+def test_rate_rule_leaves_out_a_tick_where_the_head_turns_on_its_own() -> None:
+    q_head, rate_thorax, rate_head = _rate_rule_ticks(40, np.zeros(3))
+    rule = RateRule(0.1, np.radians(5.0), np.radians(1.0), np.radians(0.16))
+    delta = 0.1
+    for tick in rule.inputs(q_head, rate_thorax, rate_head, np.ones(40, bool)):
+        delta = rule.correct(delta, tick)
+    assert delta == pytest.approx(0.1, abs=1e-9)  # right already: nothing to change
+    # The head turns sideways by 40°/s during the trunk's turn: far outside the estimate's spread.
+    q1, t1, h1 = _rate_rule_ticks(1, np.array([np.radians(40.0), 0.0, 0.0]))
+    assert rule.correct(0.1, rule.inputs(q1, t1, h1, np.ones(1, bool))[0]) == 0.1
+
+
 def _slouch_day(lateral_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The thorax upright, slouched 20° from 300 to 600 s, upright again; the neck neutral but for
     ``lateral_deg`` of sideways tilt while slouched; the head filter's heading parts from the back
@@ -536,7 +600,8 @@ def _log(segments: list[tuple[int, float]], n: int = 100) -> HeadingLog:
     ident = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
     z, off = np.zeros(n), np.zeros(n, bool)
     for k0, delta in segments:
-        log.add(np.arange(k0, k0 + n), ident, ident, ~off, off, off, z, np.full(n, delta))
+        rates = np.zeros((n, 3))
+        log.add(np.arange(k0, k0 + n), ident, ident, ~off, off, off, z, rates, rates, np.full(n, delta))
     return log
 
 

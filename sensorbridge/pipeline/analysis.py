@@ -30,6 +30,7 @@ from sensorbridge.pipeline.chunks import Piece, TimeSteps, step_edge
 from sensorbridge.pipeline.engine import Engine, EngineOutput
 from sensorbridge.pipeline.exercises import spec_for
 from sensorbridge.pipeline.heading_smoother import HeadingLog, HeadingPlan, smooth
+from sensorbridge.pipeline.orientation import OrientationOutput
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.pipeline.timeline import ANGLE_COLUMNS, Summary, Timeline
 from sensorbridge.pipeline.timeline_builder import TimelineBuilder
@@ -231,7 +232,7 @@ def analyze(
 
     end_s = max(float(b.t[-1]) for b in batches.values() if len(b))
     rates = {role: input_rate(b, settings.stream.rate_hz) for role, b in batches.items()}
-    offline_quats: dict[Role, FloatArray] = {}  # VQF offline runs once, even when the engine runs twice
+    offline: dict[Role, OrientationOutput] = {}  # VQF offline runs once, even when the engine runs twice
 
     def run(o: _Options, heading: HeadingLog | HeadingPlan | None = None) -> Analysis:
         return _run(
@@ -242,7 +243,7 @@ def analyze(
             rates=rates,
             acausal=batches if acausal else None,
             heading=heading,
-            offline_quats=offline_quats,
+            offline=offline,
         )
 
     if not acausal or head is None:
@@ -359,7 +360,7 @@ def _run(
     rates: dict[Role, float] | None,
     acausal: Mapping[Role, ImuBatch] | None,
     heading: HeadingLog | HeadingPlan | None = None,
-    offline_quats: dict[Role, FloatArray] | None = None,
+    offline: dict[Role, OrientationOutput] | None = None,
 ) -> Analysis:
     settings = o.settings
     if o.exercise is not None:
@@ -386,9 +387,9 @@ def _run(
     )
     if window is not None:
         engine.calibrating.append(window)
-    quats = {} if offline_quats is None else offline_quats
+    known = {} if offline is None else offline
     for role, batch in (acausal or {}).items():
-        quats[role] = engine.node(role).use_acausal(batch, quats.get(role))
+        known[role] = engine.node(role).use_acausal(batch, known.get(role))
     if isinstance(heading, HeadingLog):
         engine.heading_log = heading
     elif isinstance(heading, HeadingPlan):

@@ -13,11 +13,12 @@ relative heading during a chair turn or a walk); every tick it takes out the dri
 filters' relative heading, learnt from ticks where the head is still relative to the thorax (the filters'
 bias estimates wander with the sway their rest phases absorb: a few hundredths of °/s, a few degrees over
 minutes); while the thorax is tilted (slouching, leaning) it measures what drift is left from the neck's
-lateral flexion, which a heading error moves only then (rechecked against the upright lateral flexion after
-the slouch, which shows what the filters' inclination, not the heading, shifted); and while both clips
-are still a slow first-order loop (``heading_tau_s``, ten minutes) pulls what is left toward zero, so a
-head held turned for many minutes is slowly absorbed. ``HeadingTracker.max_correction`` measures the
-correction.
+lateral flexion, which a heading error moves only then (rechecked against the upright lateral flexion
+after the slouch, which shows what the filters' inclination, not the heading, shifted); while the trunk
+turns about a horizontal axis (a reach, standing up, a step) it compares the two clips' angular rates,
+which agree where the head turns with the thorax; and while both clips are still a slow first-order loop
+(``heading_tau_s``, ten minutes) pulls what is left toward zero, so a head held turned for many minutes is
+slowly absorbed. ``HeadingTracker.max_correction`` measures the correction.
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ def angle_at(coef: list[float], delta: float) -> tuple[float, float]:
     return math.atan2(num, den), slope
 
 
+# Under this sensitivity of the neck's rotation to δ (the thorax within 17° of horizontal) the hold
+# keeps δ's upright approximation instead of solving for it.
+MIN_ROTATION_SLOPE = 0.3
+
+
 def delta_for_rotation(coef: list[float], rotation: float, guess: float) -> float:
     """The ``δ`` near ``guess`` at which the neck's axial rotation (coefficients ``coef``) is
     ``rotation``: Newton's method, since with the thorax tilted a turn of ``δ`` about the vertical is
@@ -123,9 +129,6 @@ def delta_for_rotation(coef: list[float], rotation: float, guess: float) -> floa
             return guess  # the thorax near horizontal: the rotation hardly depends on δ
         delta -= ((angle - rotation + math.pi) % (2 * math.pi) - math.pi) / slope
     return delta
-
-
-MIN_ROTATION_SLOPE = 0.3
 
 
 # The inclination observation: where the thorax is this upright (sine of its tilt from the neutral
@@ -197,10 +200,76 @@ class InclinationRule:
         return delta
 
 
+# A tick whose heading error lies this many standard deviations from the estimate's is the neck
+# turning sideways or axially with the trunk, not the heading.
+RATE_GATE_SIGMA = 3.0
+
+
+class RateRule:
+    """The relative heading's error, seen in the two clips' angular rates while the trunk turns about a
+    horizontal axis: a reach, standing up, sitting up from a slouch, the sway of each step.
+
+    Where the head turns with the thorax, the thorax's earth-frame rate seen from the head's earth
+    frame, ``T = Rz(-δ) ω_T``, is the head's ``ω_H``. An error ``ε`` of ``δ`` leaves the residual
+    ``r = ω_H - T ≈ -ε ẑ × T``: no lever arm, no accelerometer, only the gyroscopes and the filters'
+    inclination. The neck's own flexion (the head nodding along with a reach, countering each step)
+    adds a residual along the head's flexion axis ``y``; so ``ε`` is fitted from ``r``'s components
+    along the head's ``x`` and ``z`` axes only, where the neck's sideways and axial rates are the
+    noise (``noise_rad_s``). A scalar Kalman filter weighs each tick by the thorax's rate: ``ε``'s
+    variance grows by ``walk_rad_rts``² per second, and a tick beyond ``RATE_GATE_SIGMA`` is left out.
+    Ticks with the thorax's horizontal rate under ``min_rad_s`` are not used (sway: the neck's own
+    motion is as large).
+    """
+
+    def __init__(self, tick_s: float, min_rad_s: float, noise_rad_s: float, walk_rad_rts: float) -> None:
+        self.min_rate = min_rad_s
+        self.noise_var = noise_rad_s**2
+        self.walk_var = walk_rad_rts**2 * tick_s  # per tick
+        self.var = self.walk_var  # rad², ε's variance
+
+    def inputs(
+        self, q_head: FloatArray, rate_thorax: FloatArray, rate_head: FloatArray, use: np.ndarray
+    ) -> list[tuple[list[float], ...] | None]:
+        """Per tick the rates (3,) of both clips (each in its own earth frame, rad/s) and the head
+        segment's x and z axes in the head's earth frame, or None where the tick shows nothing
+        (``use`` False or the thorax's horizontal rate under ``min_rad_s``)."""
+        ok = use & (np.hypot(rate_thorax[:, 0], rate_thorax[:, 1]) > self.min_rate)
+        hx, _, hz = _axes(q_head)
+        rows = np.concatenate([rate_thorax, rate_head, np.stack(hx, 1), np.stack(hz, 1)], axis=1)
+        out: list[tuple[list[float], ...] | None] = [None] * ok.size
+        for i in np.flatnonzero(ok).tolist():
+            row = rows[i].tolist()
+            out[i] = (row[0:3], row[3:6], row[6:9], row[9:12])
+        return out
+
+    def correct(self, delta: float, tick: tuple[list[float], ...] | None) -> float:
+        """``δ`` after one tick (an entry of :meth:`inputs`)."""
+        self.var += self.walk_var
+        if tick is None:
+            return delta
+        wt, wh, x, z = tick
+        c, s = math.cos(delta), math.sin(delta)
+        tx, ty, tz = c * wt[0] + s * wt[1], c * wt[1] - s * wt[0], wt[2]  # Rz(-δ) ω_T
+        rx, ry, rz = wh[0] - tx, wh[1] - ty, wh[2] - tz
+        # the residual and ẑ × T = (-ty, tx, 0) along the head's x and z axes
+        r1, r2 = rx * x[0] + ry * x[1] + rz * x[2], rx * z[0] + ry * z[1] + rz * z[2]
+        g1, g2 = tx * x[1] - ty * x[0], tx * z[1] - ty * z[0]
+        gg = g1 * g1 + g2 * g2
+        if gg == 0.0:
+            return delta
+        error = -(r1 * g1 + r2 * g2) / gg
+        noise = self.noise_var / gg
+        if error * error > RATE_GATE_SIGMA**2 * (self.var + noise):
+            return delta
+        gain = self.var / (self.var + noise)
+        self.var *= 1.0 - gain
+        return delta + gain * error
+
+
 class HeadingTracker:
     """The relative heading ``δ`` (rad) between the head node's and the back node's earth frames.
 
-    Five rules, per tick with both clips:
+    Six rules, per tick with both clips:
 
     * during the calibration window, pull fast (``calibration_tau_s``) toward zero neck rotation;
     * through a trunk movement (a chair turn, a walk, a reach) hold the neck's rotation at its value
@@ -214,6 +283,8 @@ class HeadingTracker:
       their bias estimates' error);
     * while both clips are still, correct ``δ`` from the neck's lateral flexion where the thorax is
       tilted (:class:`InclinationRule`, ``incline_tau_s``; 0 turns it off);
+    * while the trunk turns about a horizontal axis, correct ``δ`` from the two clips' angular rates
+      (:class:`RateRule`; ``rate_noise_rad_s`` 0 turns it off), through a hold too;
     * while both clips are still, pull toward zero with a slow first-order loop (``tau_s``: a 20 s
       glance moves it by 20/τ of itself).
 
@@ -231,6 +302,9 @@ class HeadingTracker:
         incline_tau_s: float = 0.0,
         recheck_s: float = 0.0,
         lateral_ref_tau_s: float = 60.0,
+        rate_min_rad_s: float = 0.0,
+        rate_noise_rad_s: float = 0.0,
+        walk_rad_rts: float = 0.0,
     ) -> None:
         self.alpha = min(1.0, tick_s / tau_s)
         self.alpha_cal = min(1.0, tick_s / calibration_tau_s)
@@ -238,6 +312,7 @@ class HeadingTracker:
         self.rel_still = rel_still_rad_s * tick_s  # rad per tick; 0 turns the drift-rate estimate off
         self.release_ticks = max(1, round(release_s / tick_s))
         self._incline_args = (tick_s, incline_tau_s, recheck_s, lateral_ref_tau_s)
+        self._rate_args = (tick_s, rate_min_rad_s, rate_noise_rad_s, walk_rad_rts)
         self.reset()
         self.max_correction = 0.0  # rad, the largest total change since the start: the drift seen
 
@@ -252,6 +327,9 @@ class HeadingTracker:
             incline_tau_s=neck.incline_tau_s,
             lateral_ref_tau_s=neck.lateral_ref_tau_s,
             recheck_s=neck.incline_recheck_s,
+            rate_min_rad_s=float(np.radians(neck.rate_min_dps)),
+            rate_noise_rad_s=float(np.radians(neck.rate_noise_dps)),
+            walk_rad_rts=float(np.radians(neck.heading_walk_deg_rts)),
         )
 
     def reset(self) -> None:
@@ -261,6 +339,7 @@ class HeadingTracker:
         self._quiet = 0  # ticks since the held movement's last moving tick
         self.drift = 0.0  # rad per tick: the filters' relative heading drift
         self.incline = InclinationRule(*self._incline_args) if self._incline_args[1] > 0 else None
+        self.rate_rule = RateRule(*self._rate_args) if self._rate_args[2] > 0 else None
 
     def start_at(self, delta: float) -> None:
         """Begin from ``δ`` (rad) instead of from zero neck rotation at the first tick."""
@@ -274,10 +353,13 @@ class HeadingTracker:
         calibrating: np.ndarray,
         trunk_moving: np.ndarray | None = None,
         yaw_rel: FloatArray | None = None,
+        rate_thorax: FloatArray | None = None,
+        rate_head: FloatArray | None = None,
     ) -> FloatArray:
         """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still``, ``calibrating`` and
         ``trunk_moving`` (N,) bool; ``yaw_rel`` (N,) rad, the head filter's integrated yaw over each tick
-        minus the back filter's (``NodeTicks.yaw``)."""
+        minus the back filter's (``NodeTicks.yaw``); ``rate_thorax``, ``rate_head`` (N, 3) rad/s, each
+        clip's angular rate in its own earth frame (``NodeTicks.rate``)."""
         n = q_thorax.shape[0]
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
         _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
@@ -285,6 +367,10 @@ class HeadingTracker:
         incline = self.incline
         coefs = lateral_coefficients(q_thorax, q_head) if incline else [[]] * n
         rot_coefs = rotation_coefficients(q_thorax, q_head)
+        rule = self.rate_rule
+        seen: list[tuple[list[float], ...] | None] = [None] * n
+        if rule is not None and rate_thorax is not None and rate_head is not None:
+            seen = rule.inputs(q_head, rate_thorax, rate_head, ~calibrating)
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
@@ -298,13 +384,19 @@ class HeadingTracker:
             drift.tolist(),
             coefs,
             rot_coefs,
+            seen,
             strict=True,
         )
-        for i, (tg, st, cal, mv, dr, coef, rot_coef) in enumerate(ticks):
+        for i, (tg, st, cal, mv, dr, coef, rot_coef, rate) in enumerate(ticks):
             if delta is None:
                 delta = self._origin = tg
             else:
                 delta -= dr  # the drift goes on through glances and movements alike
+                if rule is not None:
+                    before, delta = delta, rule.correct(delta, rate)
+                    if held is not None and delta != before:
+                        # The hold keeps the neck's rotation; the rule found it was off by this much.
+                        held += angle_at(rot_coef, delta)[0] - angle_at(rot_coef, before)[0]
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal:
                     if held is None:

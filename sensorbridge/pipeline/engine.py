@@ -212,9 +212,10 @@ class Engine:
                 if self.heading_plan is not None:
                     delta = self.heading_plan.at(both)
                 else:
-                    delta = self.heading.track(qt, qh, still, cal, trunk, yaw_rel)
+                    turns = b.rate[ib], h.rate[ih]
+                    delta = self.heading.track(qt, qh, still, cal, trunk, yaw_rel, *turns)
                     if self.heading_log is not None:
-                        self.heading_log.add(both, qt, qh, still, cal, trunk, yaw_rel, delta)
+                        self.heading_log.add(both, qt, qh, still, cal, trunk, yaw_rel, *turns, delta)
                 a, c, r = relative_angles(qt, qh, delta)
                 j = both - k0
                 nflex[j], nlat[j], nrot[j] = np.degrees(a), np.degrees(c), np.degrees(r)

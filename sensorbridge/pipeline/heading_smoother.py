@@ -28,7 +28,8 @@ from sensorbridge.pipeline.angles import HeadingTracker
 @dataclass
 class HeadingLog:
     """Every tick the forward tracker saw: tick index ``k``, the segment quaternions, its flags,
-    ``yaw_rel`` and the ``δ`` it returned (the arguments of ``HeadingTracker.track``)."""
+    ``yaw_rel``, the two clips' rates and the ``δ`` it returned (the arguments of
+    ``HeadingTracker.track``)."""
 
     parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
@@ -41,13 +42,17 @@ class HeadingLog:
         calibrating: np.ndarray,
         trunk_moving: np.ndarray,
         yaw_rel: FloatArray,
+        rate_thorax: FloatArray,
+        rate_head: FloatArray,
         delta: FloatArray,
     ) -> None:
-        self.parts.append((k, q_thorax, q_head, still, calibrating, trunk_moving, yaw_rel, delta))
+        self.parts.append(
+            (k, q_thorax, q_head, still, calibrating, trunk_moving, yaw_rel, rate_thorax, rate_head, delta)
+        )
 
     def columns(self) -> tuple[np.ndarray, ...]:
         if not self.parts:
-            return tuple(np.zeros(0) for _ in range(8))
+            return tuple(np.zeros(0) for _ in range(10))
         return tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))
 
 
@@ -77,7 +82,7 @@ def smooth(log: HeadingLog, new_tracker: Callable[[], HeadingTracker], max_gap_t
     """The forward ``δ`` averaged with a backward pass. A run of ticks without both clips longer than
     ``max_gap_ticks`` may have reset the filters (new, unrelated headings), so each stretch between such
     gaps gets its own backward pass, started from the forward pass's last ``δ`` in it."""
-    k, qt, qh, still, cal, trunk, yaw_rel, forward = log.columns()
+    k, qt, qh, still, cal, trunk, yaw_rel, rate_t, rate_h, forward = log.columns()
     out = np.asarray(forward, dtype=np.float64).copy()
     if k.size == 0:
         return HeadingPlan(k.astype(np.int64), out)
@@ -86,8 +91,9 @@ def smooth(log: HeadingLog, new_tracker: Callable[[], HeadingTracker], max_gap_t
         rev = slice(hi - 1, lo - 1 if lo else None, -1)
         tracker = new_tracker()
         tracker.start_at(float(forward[hi - 1]))
-        # Backward in time the relative yaw each tick turns is the forward one with its sign flipped.
-        backward = tracker.track(qt[rev], qh[rev], still[rev], cal[rev], trunk[rev], -yaw_rel[rev])[::-1]
+        # Backward in time every turn (the relative yaw, the rates) is the forward one reversed.
+        flags = still[rev], cal[rev], trunk[rev]
+        backward = tracker.track(qt[rev], qh[rev], *flags, -yaw_rel[rev], -rate_t[rev], -rate_h[rev])[::-1]
         # The two passes' δ differ by far less than a turn, but wrap the difference to be sure.
         diff = (backward - forward[lo:hi] + np.pi) % (2 * np.pi) - np.pi
         out[lo:hi] = forward[lo:hi] + 0.5 * diff

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.model import SensorIntrinsics
-from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role, quat_conj, quat_mul
-from sensorbridge.pipeline.orientation import OrientationFilter, offline_orientation
+from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role, quat_conj, quat_mul, quat_rotate
+from sensorbridge.pipeline.orientation import OrientationFilter, OrientationOutput, offline_orientation
 from sensorbridge.pipeline.resample import Resampler
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.samples import Gap, ImuBatch
@@ -23,7 +23,8 @@ from sensorbridge.samples import Gap, ImuBatch
 # Columns of the per-sample feature block a tick is reduced from.
 _Q = slice(0, 4)
 _GYR, _ACC, _T = 4, 5, 6
-_WIDTH = 7
+_RATE = slice(7, 10)
+_WIDTH = 10
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class NodeTicks:
     the tick's centre time (interpolated, so two nodes' ticks show the same instant),
     ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,),
     ``yaw`` (K,) rad: the rotation about the earth's vertical the filter made since the previous tick,
-    which the neck's heading tracker compares between the two clips."""
+    which the neck's heading tracker compares between the two clips; ``rate`` (K, 3) rad/s the mean
+    angular rate over the tick in the node's earth frame (gyroscope less the filter's bias estimate),
+    whose horizontal part the tracker compares too."""
 
     k: np.ndarray
     quat: FloatArray
@@ -40,11 +43,12 @@ class NodeTicks:
     acc_dev_max: FloatArray
     count: np.ndarray
     yaw: FloatArray
+    rate: FloatArray
 
     @staticmethod
     def empty() -> NodeTicks:
         z = np.zeros(0)
-        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, z.astype(int), z)
+        return NodeTicks(np.zeros(0, np.int64), np.zeros((0, 4)), z, z, z.astype(int), z, np.zeros((0, 3)))
 
     def __len__(self) -> int:
         return int(self.k.shape[0])
@@ -62,7 +66,7 @@ class NodeTicks:
         return NodeTicks(*(getattr(self, f)[sel] for f in _FIELDS))
 
 
-_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "count", "yaw")
+_FIELDS = ("k", "quat", "gyro_max", "acc_dev_max", "count", "yaw", "rate")
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class NodeStream:
         self._carry = np.zeros((0, _WIDTH))
         self._carry_k = np.zeros(0, np.int64)
         self._last_t: float | None = None
-        self._acausal: FloatArray | None = None
+        self._acausal: OrientationOutput | None = None
         self._acausal_pos = 0
         self._prev_k, self._prev_q = -2, np.array([1.0, 0.0, 0.0, 0.0])  # the last tick's, for its yaw
         self.samples_in = 0
@@ -110,7 +114,8 @@ class NodeStream:
         gaps = [Gap(self.role, s, e, lost) for s, e, lost in rs.gaps]
         if rs.t.size == 0:
             return NodeOutput(NodeTicks.empty(), gaps, rs.t, np.zeros((0, 4)))
-        quat = self._filter(rs.t, rs.gyr, rs.acc)
+        filtered = self._filter(rs.t, rs.gyr, rs.acc)
+        quat = filtered.quat
         self.samples_filtered += int(rs.t.size)
         self.last_t = float(rs.t[-1])
         # The raw rate: a bias of a fraction of a °/s does not matter against the motion threshold.
@@ -121,6 +126,7 @@ class NodeStream:
         block[:, _GYR] = gyro_norm
         block[:, _ACC] = acc_dev
         block[:, _T] = rs.t
+        block[:, _RATE] = quat_rotate(quat, rs.gyr - filtered.bias)
         k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
         return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
 
@@ -128,35 +134,35 @@ class NodeStream:
         """The last, partly filled tick (at the end of an input)."""
         return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
 
-    def use_acausal(self, batch: ImuBatch, quat: FloatArray | None = None) -> FloatArray:
+    def use_acausal(self, batch: ImuBatch, known: OrientationOutput | None = None) -> OrientationOutput:
         """Take orientations from VQF's acausal offline variant over all of ``batch`` (this node's whole
         input) instead of the causal filter: more accurate, offline only, memory grows with the input.
-        Call before the first ``push`` of the same samples. ``quat``: what an earlier call on the same
+        Call before the first ``push`` of the same samples. ``known``: what an earlier call on the same
         input with the same calibration returned (a second pass), so VQF need not run again.
         Returns the orientations used."""
         if self.samples_in:
             raise RuntimeError("use_acausal must come before the first push")
-        if quat is None:
+        if known is None:
             acc, gyr = self.intrinsics.apply(batch.acc, batch.gyr)
             regular = Resampler(self.rate, self.settings.stream.max_interp_gap_s).push(batch.t, acc, gyr)
-            quat = offline_orientation(regular.gyr, regular.acc, self.rate, self.settings.orientation).quat
-        self._acausal = quat
+            known = offline_orientation(regular.gyr, regular.acc, self.rate, self.settings.orientation)
+        self._acausal = known
         self._acausal_pos = 0
-        return quat
+        return known
 
-    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> FloatArray:
+    def _filter(self, t: FloatArray, gyr: FloatArray, acc: FloatArray) -> OrientationOutput:
         """VQF over the chunk, reset (bias kept) across any gap longer than ``reset_after_gap_s``."""
         if self._acausal is not None:
             # The regulariser is deterministic, so the n-th regular sample here is the n-th there.
-            q = self._acausal[self._acausal_pos : self._acausal_pos + t.size]
+            out = self._acausal.take(slice(self._acausal_pos, self._acausal_pos + t.size))
             self._acausal_pos += t.size
-            return q
+            return out
         limit = self.settings.orientation.reset_after_gap_s
         prev = np.concatenate([[self._last_t if self._last_t is not None else t[0]], t[:-1]])
         cuts = np.flatnonzero(t - prev > limit)
         self._last_t = float(t[-1])
         if cuts.size == 0:
-            return self.filter.update_batch(gyr, acc).quat
+            return self.filter.update_batch(gyr, acc)
         parts = []
         bounds = [0, *cuts.tolist(), t.size]
         for a, b in itertools.pairwise(bounds):
@@ -164,7 +170,7 @@ class NodeStream:
                 self.filter.reset(keep_bias=True)
             if b > a:
                 parts.append(self.filter.update_batch(gyr[a:b], acc[a:b]))
-        return np.concatenate([p.quat for p in parts])
+        return OrientationOutput.concat(parts)
 
     def _yaw(self, k: np.ndarray, quat: FloatArray) -> FloatArray:
         """The rotation (K,) rad about the earth's vertical from the previous tick's quaternion to each
@@ -216,4 +222,5 @@ class NodeStream:
             np.maximum.reduceat(block[:, _ACC], starts),
             counts,
             self._yaw(k[starts], quat),
+            np.add.reduceat(block[:, _RATE], starts, axis=0) / counts[:, None],
         )

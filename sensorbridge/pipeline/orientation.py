@@ -30,6 +30,15 @@ class OrientationOutput:
     bias: FloatArray
     rest: np.ndarray
 
+    def take(self, sel: slice) -> OrientationOutput:
+        return OrientationOutput(self.quat[sel], self.bias[sel], self.rest[sel])
+
+    @staticmethod
+    def concat(parts: list[OrientationOutput]) -> OrientationOutput:
+        return OrientationOutput(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in ("quat", "bias", "rest"))
+        )
+
 
 def _params(settings: OrientationSettings) -> dict[str, object]:
     return {
