@@ -314,42 +314,43 @@ def test_heading_hold_keeps_the_neck_rotation_exactly_while_the_thorax_is_bent()
     assert np.degrees(lateral) == pytest.approx(0.0, abs=1e-6)
 
 
-def _rate_rule_ticks(n: int, neck_rates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The thorax upright turning forward at 30°/s about the earth's y axis; the head filter's earth
-    frame 0.1 rad (5.7°) of heading from the back filter's; the head facing where the thorax faces
-    and adding ``neck_rates`` (3,) rad/s of its own (its segment frame). Head quaternions and both
-    clips' earth-frame rates (each in its own earth frame), (n, ...) each."""
-    q_head = np.tile(quat_from_anatomical(0.0, 0.0, -0.1), (n, 1))  # Rz(-δ): thorax earth to head earth
+def _rate_rule_ticks(n: int, neck_rates: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The thorax upright turning forward at 30°/s about its y axis; the head filter's earth frame
+    0.1 rad (5.7°) of heading from the back filter's; the head facing where the thorax faces and
+    adding ``neck_rates`` (3,) rad/s of its own. Both segments' quaternions and rates (each in its
+    own frame), (n, ...) each."""
+    q_thorax = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+    q_head = np.tile(quat_from_anatomical(0.0, 0.0, -0.1), (n, 1))  # Rz(-δ): the head's earth frame
     rate_thorax = np.tile([0.0, np.radians(30.0), 0.0], (n, 1))
-    rate_head = quat_rotate(q_head, rate_thorax) + quat_rotate(q_head, np.tile(neck_rates, (n, 1)))
-    return q_head, rate_thorax, rate_head
+    return q_thorax, q_head, rate_thorax, rate_thorax + neck_rates
 
 
 def test_rate_rule_finds_the_relative_heading_from_a_trunk_turn_despite_the_neck_flexing() -> None:
     # The head nods along (20°/s of neck flexion about its y axis): that must not bias the fit.
-    q_head, rate_thorax, rate_head = _rate_rule_ticks(20, np.array([0.0, np.radians(20.0), 0.0]))
+    ticks = _rate_rule_ticks(20, np.array([0.0, np.radians(20.0), 0.0]))
     rule = RateRule(0.1, np.radians(5.0), np.radians(1.0), np.radians(10.0))
-    seen = rule.inputs(q_head, rate_thorax, rate_head, np.ones(20, bool))
     delta = 0.0
-    for tick in seen:
+    for tick in rule.inputs(*ticks, np.ones(20, bool)):
+        assert tick is not None
         delta = rule.correct(delta, tick)
     assert delta == pytest.approx(0.1, abs=1e-6)
     # Slow sway (under the rule's 5°/s) and excluded ticks show nothing.
-    slow = rule.inputs(q_head, 0.1 * rate_thorax, 0.1 * rate_head, np.ones(20, bool))
-    assert slow == [None] * 20
-    assert rule.inputs(q_head, rate_thorax, rate_head, np.zeros(20, bool)) == [None] * 20
+    q_thorax, q_head, rate_thorax, rate_head = ticks
+    assert rule.inputs(q_thorax, q_head, 0.1 * rate_thorax, 0.1 * rate_head, np.ones(20, bool)) == [None] * 20
+    assert rule.inputs(*ticks, np.zeros(20, bool)) == [None] * 20
 
 
 def test_rate_rule_leaves_out_a_tick_where_the_head_turns_on_its_own() -> None:
-    q_head, rate_thorax, rate_head = _rate_rule_ticks(40, np.zeros(3))
     rule = RateRule(0.1, np.radians(5.0), np.radians(1.0), np.radians(0.16))
     delta = 0.1
-    for tick in rule.inputs(q_head, rate_thorax, rate_head, np.ones(40, bool)):
+    for tick in rule.inputs(*_rate_rule_ticks(40, np.zeros(3)), np.ones(40, bool)):
+        assert tick is not None
         delta = rule.correct(delta, tick)
     assert delta == pytest.approx(0.1, abs=1e-9)  # right already: nothing to change
     # The head turns sideways by 40°/s during the trunk's turn: far outside the estimate's spread.
-    q1, t1, h1 = _rate_rule_ticks(1, np.array([np.radians(40.0), 0.0, 0.0]))
-    assert rule.correct(0.1, rule.inputs(q1, t1, h1, np.ones(1, bool))[0]) == 0.1
+    (tick,) = rule.inputs(*_rate_rule_ticks(1, np.array([np.radians(40.0), 0.0, 0.0])), np.ones(1, bool))
+    assert tick is not None
+    assert rule.correct(0.1, tick) == 0.1
 
 
 def _slouch_day(lateral_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -28,7 +28,14 @@ import math
 import numpy as np
 from scipy.signal import lfilter
 
-from sensorbridge.conventions import FloatArray, anatomical_angles, matrix_to_quat, quat_conj, quat_mul
+from sensorbridge.conventions import (
+    FloatArray,
+    anatomical_angles,
+    matrix_to_quat,
+    quat_conj,
+    quat_mul,
+    quat_rotate,
+)
 from sensorbridge.conventions import tilt_angles as _tilt
 from sensorbridge.pipeline.settings import NeckSettings
 
@@ -79,8 +86,8 @@ def _axes(q: FloatArray) -> tuple[tuple[FloatArray, FloatArray, FloatArray], ...
 
 def _coefficients(
     q_thorax: FloatArray, q_head: FloatArray, num: tuple[int, int], den: tuple[int, int]
-) -> list[list[float]]:
-    """Per tick (N lists) six floats ``a0, a1, a2, b0, b1, b2`` with an angle of ``R = Rtᵀ Rz(δ) Rh``
+) -> FloatArray:
+    """Per tick (N, 6) ``a0, a1, a2, b0, b1, b2`` with an angle of ``R = Rtᵀ Rz(δ) Rh``
     at heading correction ``δ`` ``atan2(a0 + a1 cos δ + a2 sin δ, b0 + b1 cos δ + b2 sin δ)``: exact
     for any ``δ``, so the heading loop can evaluate it tick by tick without a quaternion product.
     ``num`` and ``den`` name the entries ``(i, j)`` of ``R`` in the atan2, ``R[i, j] = tᵢᵀ Rz(δ) hⱼ``
@@ -90,16 +97,15 @@ def _coefficients(
     for i, j in (num, den):
         (tx, ty, tz), (hx, hy, hz) = t[i], h[j]
         cols += [tz * hz, tx * hx + ty * hy, ty * hx - tx * hy]
-    out: list[list[float]] = np.stack(cols, axis=1).tolist()
-    return out
+    return np.stack(cols, axis=1)
 
 
-def lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
+def lateral_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> FloatArray:
     """The neck's lateral flexion's coefficients (:func:`_coefficients`): ``atan2(R[2, 1], R[2, 2])``."""
     return _coefficients(q_thorax, q_head, (2, 1), (2, 2))
 
 
-def rotation_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> list[list[float]]:
+def rotation_coefficients(q_thorax: FloatArray, q_head: FloatArray) -> FloatArray:
     """The neck's axial rotation's coefficients (:func:`_coefficients`): ``atan2(R[1, 0], R[0, 0])``."""
     return _coefficients(q_thorax, q_head, (1, 0), (0, 0))
 
@@ -177,7 +183,12 @@ class InclinationRule:
     def correct(self, delta: float, coef: list[float]) -> float:
         """``δ`` after one still tick with the lateral-flexion coefficients ``coef`` (six floats, see
         :func:`lateral_coefficients`)."""
-        lateral, slope = angle_at(coef, delta)  # exactly, at this δ
+        # angle_at(coef, delta), inlined: this runs on every still tick
+        a0, a1, a2, b0, b1, b2 = coef
+        c, s = math.cos(delta), math.sin(delta)
+        num, den = a0 + a1 * c + a2 * s, b0 + b1 * c + b2 * s
+        lateral = math.atan2(num, den)  # exactly, at this δ
+        slope = (den * (a2 * c - a1 * s) - num * (b2 * c - b1 * s)) / (num * num + den * den)  # d/dδ
         if abs(slope) < UPRIGHT_SENSITIVITY:
             self.ref = lateral if self.ref is None else self.ref + self.beta_ref * (lateral - self.ref)
             if self.recheck_ticks and self.gain:
@@ -199,6 +210,10 @@ class InclinationRule:
                     self.upright, self.lateral_sum = 0, 0.0
         return delta
 
+
+# Per tick, 13 floats: both clips' earth-frame rates, the head's x and z axes (each 3), the ticks since
+# the last such tick.
+RateTick = list[float]
 
 # A tick whose heading error lies this many standard deviations from the estimate's is the neck
 # turning sideways or axially with the trunk, not the heading.
@@ -225,35 +240,48 @@ class RateRule:
         self.min_rate = min_rad_s
         self.noise_var = noise_rad_s**2
         self.walk_var = walk_rad_rts**2 * tick_s  # per tick
-        self.var = self.walk_var  # rad², ε's variance
+        self.var = self.walk_var  # rad², ε's variance at the last tick used
+        self.idle = 0  # ticks since then
 
     def inputs(
-        self, q_head: FloatArray, rate_thorax: FloatArray, rate_head: FloatArray, use: np.ndarray
-    ) -> list[tuple[list[float], ...] | None]:
-        """Per tick the rates (3,) of both clips (each in its own earth frame, rad/s) and the head
-        segment's x and z axes in the head's earth frame, or None where the tick shows nothing
-        (``use`` False or the thorax's horizontal rate under ``min_rad_s``)."""
-        ok = use & (np.hypot(rate_thorax[:, 0], rate_thorax[:, 1]) > self.min_rate)
-        hx, _, hz = _axes(q_head)
-        rows = np.concatenate([rate_thorax, rate_head, np.stack(hx, 1), np.stack(hz, 1)], axis=1)
-        out: list[tuple[list[float], ...] | None] = [None] * ok.size
-        for i in np.flatnonzero(ok).tolist():
-            row = rows[i].tolist()
-            out[i] = (row[0:3], row[3:6], row[6:9], row[9:12])
+        self,
+        q_thorax: FloatArray,
+        q_head: FloatArray,
+        rate_thorax: FloatArray,
+        rate_head: FloatArray,
+        use: np.ndarray,
+    ) -> list[RateTick | None]:
+        """Per tick, the rates (3,) of both clips in their own earth frames (from the segment
+        quaternions (N, 4) and the segments' rates (N, 3), rad/s), the head segment's x and z axes in
+        the head's earth frame and the ticks elapsed since the last tick used; None where the tick
+        shows nothing (``use`` False, or the thorax's horizontal rate under ``min_rad_s``)."""
+        fast = np.flatnonzero(use & (np.einsum("ij,ij->i", rate_thorax, rate_thorax) > self.min_rate**2))
+        earth_t = quat_rotate(q_thorax[fast], rate_thorax[fast])
+        keep = np.hypot(earth_t[:, 0], earth_t[:, 1]) > self.min_rate
+        ok, earth_t = fast[keep], earth_t[keep]
+        out: list[RateTick | None] = [None] * use.size
+        if ok.size:
+            earth_h = quat_rotate(q_head[ok], rate_head[ok])
+            hx, _, hz = _axes(q_head[ok])
+            since = np.diff(ok, prepend=-1 - self.idle)
+            rows = np.column_stack([earth_t, earth_h, *hx, *hz, since])
+            for i, row in zip(ok.tolist(), rows.tolist(), strict=True):
+                out[i] = row
+            self.idle = use.size - 1 - int(ok[-1])
+        else:
+            self.idle += use.size
         return out
 
-    def correct(self, delta: float, tick: tuple[list[float], ...] | None) -> float:
+    def correct(self, delta: float, tick: RateTick) -> float:
         """``δ`` after one tick (an entry of :meth:`inputs`)."""
-        self.var += self.walk_var
-        if tick is None:
-            return delta
-        wt, wh, x, z = tick
+        wtx, wty, wtz, whx, why, whz, xx, xy, xz, zx, zy, zz, elapsed = tick
+        self.var += elapsed * self.walk_var
         c, s = math.cos(delta), math.sin(delta)
-        tx, ty, tz = c * wt[0] + s * wt[1], c * wt[1] - s * wt[0], wt[2]  # Rz(-δ) ω_T
-        rx, ry, rz = wh[0] - tx, wh[1] - ty, wh[2] - tz
+        tx, ty = c * wtx + s * wty, c * wty - s * wtx  # Rz(-δ) ω_T
+        rx, ry, rz = whx - tx, why - ty, whz - wtz
         # the residual and ẑ × T = (-ty, tx, 0) along the head's x and z axes
-        r1, r2 = rx * x[0] + ry * x[1] + rz * x[2], rx * z[0] + ry * z[1] + rz * z[2]
-        g1, g2 = tx * x[1] - ty * x[0], tx * z[1] - ty * z[0]
+        r1, r2 = rx * xx + ry * xy + rz * xz, rx * zx + ry * zy + rz * zz
+        g1, g2 = tx * xy - ty * xx, tx * zy - ty * zx
         gg = g1 * g1 + g2 * g2
         if gg == 0.0:
             return delta
@@ -359,18 +387,18 @@ class HeadingTracker:
         """``δ`` (N,) for ticks with both segment quaternions (N, 4); ``still``, ``calibrating`` and
         ``trunk_moving`` (N,) bool; ``yaw_rel`` (N,) rad, the head filter's integrated yaw over each tick
         minus the back filter's (``NodeTicks.yaw``); ``rate_thorax``, ``rate_head`` (N, 3) rad/s, each
-        clip's angular rate in its own earth frame (``NodeTicks.rate``)."""
+        segment's angular rate in its own frame (``NodeTicks.rate`` turned by the mounting)."""
         n = q_thorax.shape[0]
+        rot_coefs = rotation_coefficients(q_thorax, q_head)
         # The raw axial rotation with δ = 0; near upright, rotation(δ) ≈ rotation(0) + δ.
-        _, _, rot0 = relative_angles(q_thorax, q_head, np.zeros(n))
+        rot0 = np.arctan2(rot_coefs[:, 0] + rot_coefs[:, 1], rot_coefs[:, 3] + rot_coefs[:, 4])
         target = (-rot0).tolist()
         incline = self.incline
-        coefs = lateral_coefficients(q_thorax, q_head) if incline else [[]] * n
-        rot_coefs = rotation_coefficients(q_thorax, q_head)
+        coefs = lateral_coefficients(q_thorax, q_head).tolist() if incline else [[]] * n
         rule = self.rate_rule
-        seen: list[tuple[list[float], ...] | None] = [None] * n
+        seen: list[RateTick | None] = [None] * n
         if rule is not None and rate_thorax is not None and rate_head is not None:
-            seen = rule.inputs(q_head, rate_thorax, rate_head, ~calibrating)
+            seen = rule.inputs(q_thorax, q_head, rate_thorax, rate_head, ~calibrating)
         out = np.empty(n)
         mv_arr = np.zeros(n, bool) if trunk_moving is None else trunk_moving
         drift = self._drift_rates(np.zeros(n) if yaw_rel is None else yaw_rel, still & ~mv_arr)
@@ -383,29 +411,27 @@ class HeadingTracker:
             mv_arr.tolist(),
             drift.tolist(),
             coefs,
-            rot_coefs,
             seen,
             strict=True,
         )
-        for i, (tg, st, cal, mv, dr, coef, rot_coef, rate) in enumerate(ticks):
+        for i, (tg, st, cal, mv, dr, coef, rate) in enumerate(ticks):
             if delta is None:
                 delta = self._origin = tg
             else:
                 delta -= dr  # the drift goes on through glances and movements alike
-                if rule is not None:
+                if rate is not None and rule is not None:
                     before, delta = delta, rule.correct(delta, rate)
                     if held is not None and delta != before:
                         # The hold keeps the neck's rotation; the rule found it was off by this much.
+                        rot_coef = rot_coefs[i].tolist()
                         held += angle_at(rot_coef, delta)[0] - angle_at(rot_coef, before)[0]
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
-                if mv and not cal:
-                    if held is None:
-                        held = angle_at(rot_coef, delta)[0]
-                    quiet = 0
+                if mv and not cal and held is None:
+                    held = angle_at(rot_coefs[i].tolist(), delta)[0]
                 if held is not None:
                     # The neck's rotation stays what it was; the gyroscopes' scale errors would
                     # otherwise show through the turns for as long as the movement lasts.
-                    delta = delta_for_rotation(rot_coef, held, tg + held)
+                    delta = delta_for_rotation(rot_coefs[i].tolist(), held, tg + held)
                     quiet = 0 if mv else quiet + 1
                     if quiet >= release:
                         held = None

@@ -14,17 +14,44 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.model import SensorIntrinsics
-from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role, quat_conj, quat_mul, quat_rotate
+from sensorbridge.conventions import STANDARD_GRAVITY, FloatArray, Role, quat_conj, quat_mul
 from sensorbridge.pipeline.orientation import OrientationFilter, OrientationOutput, offline_orientation
 from sensorbridge.pipeline.resample import Resampler
 from sensorbridge.pipeline.settings import PipelineSettings
 from sensorbridge.samples import Gap, ImuBatch
 
-# Columns of the per-sample feature block a tick is reduced from.
-_Q = slice(0, 4)
-_GYR, _ACC, _T = 4, 5, 6
-_RATE = slice(7, 10)
-_WIDTH = 10
+
+@dataclass(frozen=True)
+class _Samples:
+    """Filtered samples ticks are reduced from: tick index ``k`` (N,), time ``t`` (N,) s, orientation
+    ``quat`` (N, 4), peak-rate input ``gyro`` (N,) rad/s, ``acc_dev`` (N,) m/s² | |acc| - g |, ``rate``
+    (N, 3) rad/s gyroscope less the filter's bias. Separate contiguous arrays: joining them is a copy
+    each, where filling the columns of one block cost more than the rest of the node."""
+
+    k: np.ndarray
+    t: FloatArray
+    quat: FloatArray
+    gyro: FloatArray
+    acc_dev: FloatArray
+    rate: FloatArray
+
+    @staticmethod
+    def empty() -> _Samples:
+        z = np.zeros(0)
+        return _Samples(np.zeros(0, np.int64), z, np.zeros((0, 4)), z, z, np.zeros((0, 3)))
+
+    def then(self, other: _Samples) -> _Samples:
+        if not self.k.size:
+            return other
+        return _Samples(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in _SAMPLE_FIELDS))
+
+    def split(self, n: int) -> tuple[_Samples, _Samples]:
+        """The first ``n`` samples and the rest."""
+        a = _Samples(*(getattr(self, f)[:n] for f in _SAMPLE_FIELDS))
+        return a, _Samples(*(getattr(self, f)[n:] for f in _SAMPLE_FIELDS))
+
+
+_SAMPLE_FIELDS = ("k", "t", "quat", "gyro", "acc_dev", "rate")
 
 
 @dataclass(frozen=True)
@@ -33,9 +60,9 @@ class NodeTicks:
     the tick's centre time (interpolated, so two nodes' ticks show the same instant),
     ``gyro_max`` (K,) rad/s peak rate, ``acc_dev_max`` (K,) m/s² peak | |acc| - g |, ``count`` (K,),
     ``yaw`` (K,) rad: the rotation about the earth's vertical the filter made since the previous tick,
-    which the neck's heading tracker compares between the two clips; ``rate`` (K, 3) rad/s the mean
-    angular rate over the tick in the node's earth frame (gyroscope less the filter's bias estimate),
-    whose horizontal part the tracker compares too."""
+    which the neck's heading tracker compares between the two clips; ``rate`` (K, 3) rad/s the angular
+    rate at the tick's centre in the sensor frame (gyroscope less the filter's bias estimate), which
+    the tracker compares too."""
 
     k: np.ndarray
     quat: FloatArray
@@ -95,8 +122,7 @@ class NodeStream:
         self.tick_hz = st.tick_hz
         self.resampler = Resampler(self.rate, st.max_interp_gap_s)
         self.filter = OrientationFilter(settings.orientation, self.rate)
-        self._carry = np.zeros((0, _WIDTH))
-        self._carry_k = np.zeros(0, np.int64)
+        self._open = _Samples.empty()  # the samples of the tick still being filled
         self._last_t: float | None = None
         self._acausal: OrientationOutput | None = None
         self._acausal_pos = 0
@@ -121,18 +147,13 @@ class NodeStream:
         # The raw rate: a bias of a fraction of a °/s does not matter against the motion threshold.
         gyro_norm = np.sqrt(np.einsum("ij,ij->i", rs.gyr, rs.gyr))
         acc_dev = np.abs(np.sqrt(np.einsum("ij,ij->i", rs.acc, rs.acc)) - STANDARD_GRAVITY)
-        block = np.empty((rs.t.size, _WIDTH))
-        block[:, _Q] = quat
-        block[:, _GYR] = gyro_norm
-        block[:, _ACC] = acc_dev
-        block[:, _T] = rs.t
-        block[:, _RATE] = quat_rotate(quat, rs.gyr - filtered.bias)
         k = np.floor(rs.t * self.tick_hz + 1e-9).astype(np.int64)
-        return NodeOutput(self._ticks(block, k, final=False), gaps, rs.t, quat)
+        new = _Samples(k, rs.t, quat, gyro_norm, acc_dev, rs.gyr - filtered.bias)
+        return NodeOutput(self._ticks(self._open.then(new), final=False), gaps, rs.t, quat)
 
     def flush(self) -> NodeTicks:
         """The last, partly filled tick (at the end of an input)."""
-        return self._ticks(np.zeros((0, _WIDTH)), np.zeros(0, np.int64), final=True)
+        return self._ticks(self._open, final=True)
 
     def use_acausal(self, batch: ImuBatch, known: OrientationOutput | None = None) -> OrientationOutput:
         """Take orientations from VQF's acausal offline variant over all of ``batch`` (this node's whole
@@ -185,42 +206,47 @@ class NodeStream:
         return np.asarray(yaw, dtype=np.float64)
 
     def _at_centres(
-        self, block: FloatArray, k: np.ndarray, starts: np.ndarray, counts: np.ndarray
-    ) -> FloatArray:
-        """The orientation (K, 4) at each tick's centre time, interpolated between the two samples
-        around it, so both nodes' ticks show the same instant whatever their sample phases."""
+        self, s: _Samples, k: np.ndarray, starts: np.ndarray, counts: np.ndarray
+    ) -> tuple[FloatArray, FloatArray]:
+        """The orientation (K, 4) and the rate (K, 3) at each tick's centre time, interpolated between
+        the two samples around it, so both nodes' ticks show the same instant whatever their sample
+        phases."""
         tc = (k + 0.5) / self.tick_hz
-        hi = np.clip(np.searchsorted(block[:, _T], tc), starts + 1, starts + counts - 1)
-        hi = np.where(counts > 1, hi, starts)
-        lo = np.where(counts > 1, hi - 1, starts)
-        t0, t1 = block[lo, _T], block[hi, _T]
-        w = np.clip((tc - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0, 1.0)[:, None]
-        q0, q1 = block[lo, _Q], block[hi, _Q]
-        q1 = q1 * np.where(np.einsum("ij,ij->i", q0, q1) < 0, -1.0, 1.0)[:, None]
-        q = (1 - w) * q0 + w * q1
-        return np.asarray(q / np.linalg.norm(q, axis=1, keepdims=True), dtype=np.float64)
+        # The sample at or after the centre and the one before it, both within the tick (one sample:
+        # that one twice).
+        hi = np.minimum(np.maximum(np.searchsorted(s.t, tc), starts + 1), starts + counts - 1)
+        lo = np.maximum(hi - 1, starts)
+        t0, span = s.t[lo], s.t[hi] - s.t[lo]
+        w = np.divide(tc - t0, span, out=np.zeros_like(span), where=span > 0).clip(0.0, 1.0)[:, None]
+        # np.take: rows gathered several times faster than by fancy indexing
+        q0, q1 = np.take(s.quat, lo, axis=0), np.take(s.quat, hi, axis=0)
+        q1 *= np.where(np.einsum("ij,ij->i", q0, q1) < 0.0, -1.0, 1.0)[:, None]  # the shorter way
+        q = q0 + w * (q1 - q0)
+        q /= np.sqrt(np.einsum("ij,ij->i", q, q))[:, None]
+        r0 = np.take(s.rate, lo, axis=0)
+        return q, r0 + w * (np.take(s.rate, hi, axis=0) - r0)
 
-    def _ticks(self, block: FloatArray, k: np.ndarray, *, final: bool) -> NodeTicks:
-        if self._carry.shape[0]:
-            block = np.concatenate([self._carry, block])
-            k = np.concatenate([self._carry_k, k])
+    def _ticks(self, s: _Samples, *, final: bool) -> NodeTicks:
+        """The ticks the samples ``s`` (the open tick's first) complete; the last, still open tick is
+        kept for the next chunk unless ``final``."""
+        k = s.k
         if k.size == 0:
             return NodeTicks.empty()
         # The last tick stays open until a sample of a later tick arrives (or the input ends).
         done = k.size if final else int(np.searchsorted(k, k[-1], side="left"))
-        self._carry, self._carry_k = block[done:], k[done:]
+        s, self._open = s.split(done)
         if done == 0:
             return NodeTicks.empty()
-        block, k = block[:done], k[:done]
+        k = s.k
         starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
         counts = np.diff(np.concatenate([starts, [k.size]]))
-        quat = self._at_centres(block, k[starts], starts, counts)
+        quat, centre_rate = self._at_centres(s, k[starts], starts, counts)
         return NodeTicks(
             k[starts],
             quat,
-            np.maximum.reduceat(block[:, _GYR], starts),
-            np.maximum.reduceat(block[:, _ACC], starts),
+            np.maximum.reduceat(s.gyro, starts),
+            np.maximum.reduceat(s.acc_dev, starts),
             counts,
             self._yaw(k[starts], quat),
-            np.add.reduceat(block[:, _RATE], starts, axis=0) / counts[:, None],
+            centre_rate,
         )
