@@ -315,19 +315,22 @@ def test_heading_hold_keeps_the_neck_rotation_exactly_while_the_thorax_is_bent()
 
 
 def _rate_rule_ticks(n: int, neck_rates: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The thorax upright turning forward at 30°/s about its y axis; the head filter's earth frame
-    0.1 rad (5.7°) of heading from the back filter's; the head facing where the thorax faces and
-    adding ``neck_rates`` (3,) rad/s of its own. Both segments' quaternions and rates (each in its
-    own frame), (n, ...) each."""
-    q_thorax = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
-    q_head = np.tile(quat_from_anatomical(0.0, 0.0, -0.1), (n, 1))  # Rz(-δ): the head's earth frame
+    """A reach: the thorax bent 30° forward and bending further at 30°/s about its y axis; the head
+    filter's earth frame 0.1 rad (5.7°) of heading from the back filter's; the head held as the thorax
+    is, adding ``neck_rates`` (3,) rad/s of its own (its frame). Both segments' quaternions and rates
+    (each in its own frame), (n, ...) each."""
+    bent = quat_from_anatomical(np.radians(30.0), 0.0, 0.0)
+    q_thorax = np.tile(bent, (n, 1))
+    q_head = np.tile(quat_mul(quat_from_anatomical(0.0, 0.0, -0.1), bent), (n, 1))  # Rz(-δ) first
     rate_thorax = np.tile([0.0, np.radians(30.0), 0.0], (n, 1))
     return q_thorax, q_head, rate_thorax, rate_thorax + neck_rates
 
 
-def test_rate_rule_finds_the_relative_heading_from_a_trunk_turn_despite_the_neck_flexing() -> None:
-    # The head nods along (20°/s of neck flexion about its y axis): that must not bias the fit.
-    ticks = _rate_rule_ticks(20, np.array([0.0, np.radians(20.0), 0.0]))
+@pytest.mark.parametrize("axis", [1, 2], ids=["nodding", "turning"])
+def test_rate_rule_finds_the_relative_heading_from_a_trunk_turn_despite_the_neck_moving(axis: int) -> None:
+    # The head nods along (20°/s about its y axis) or turns toward what the hand reaches for (about
+    # its z axis): neither may bias the fit.
+    ticks = _rate_rule_ticks(20, np.radians(20.0) * np.eye(3)[axis])
     rule = RateRule(0.1, np.radians(5.0), np.radians(1.0), np.radians(10.0))
     delta = 0.0
     for tick in rule.inputs(*ticks, np.ones(20, bool)):

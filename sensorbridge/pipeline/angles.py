@@ -211,8 +211,8 @@ class InclinationRule:
         return delta
 
 
-# Per tick, 13 floats: both clips' earth-frame rates, the head's x and z axes (each 3), the ticks since
-# the last such tick.
+# Per tick, 10 floats: both clips' earth-frame rates and the head's x axis (each 3), the ticks since the
+# last such tick.
 RateTick = list[float]
 
 # A tick whose heading error lies this many standard deviations from the estimate's is the neck
@@ -224,16 +224,16 @@ class RateRule:
     """The relative heading's error, seen in the two clips' angular rates while the trunk turns about a
     horizontal axis: a reach, standing up, sitting up from a slouch, the sway of each step.
 
-    Where the head turns with the thorax, the thorax's earth-frame rate seen from the head's earth
-    frame, ``T = Rz(-δ) ω_T``, is the head's ``ω_H``. An error ``ε`` of ``δ`` leaves the residual
-    ``r = ω_H - T ≈ -ε ẑ × T``: no lever arm, no accelerometer, only the gyroscopes and the filters'
-    inclination. The neck's own flexion (the head nodding along with a reach, countering each step)
-    adds a residual along the head's flexion axis ``y``; so ``ε`` is fitted from ``r``'s components
-    along the head's ``x`` and ``z`` axes only, where the neck's sideways and axial rates are the
-    noise (``noise_rad_s``). A scalar Kalman filter weighs each tick by the thorax's rate: ``ε``'s
-    variance grows by ``walk_rad_rts``² per second, and a tick beyond ``RATE_GATE_SIGMA`` is left out.
-    Ticks with the thorax's horizontal rate under ``min_rad_s`` are not used (sway: the neck's own
-    motion is as large).
+    Where the head turns with the thorax, the thorax's earth-frame rate seen from the head's earth frame,
+    ``T = Rz(-δ) ω_T``, is the head's ``ω_H``. An error ``ε`` of ``δ`` leaves the residual ``r = ω_H - T ≈
+    -ε ẑ × T``: no lever arm, no accelerometer, only the gyroscopes and the filters' inclination. The
+    neck's own flexion (the head nodding along with a reach, countering each step) adds a residual along
+    the head's flexion axis ``y``, its axial rotation (looking at what the hand reaches for) one along the
+    head's ``z``; so ``ε`` is fitted from ``r``'s component along the head's ``x`` axis alone, where the
+    neck's sideways rate is the noise (``noise_rad_s``). A scalar Kalman filter weighs each tick by the
+    thorax's rate: ``ε``'s variance grows by ``walk_rad_rts``² per second, and a tick beyond
+    ``RATE_GATE_SIGMA`` is left out. Ticks with the thorax's horizontal rate under ``min_rad_s`` are not
+    used (sway: the neck's own motion is as large).
     """
 
     def __init__(self, tick_s: float, min_rad_s: float, noise_rad_s: float, walk_rad_rts: float) -> None:
@@ -252,9 +252,9 @@ class RateRule:
         use: np.ndarray,
     ) -> list[RateTick | None]:
         """Per tick, the rates (3,) of both clips in their own earth frames (from the segment
-        quaternions (N, 4) and the segments' rates (N, 3), rad/s), the head segment's x and z axes in
-        the head's earth frame and the ticks elapsed since the last tick used; None where the tick
-        shows nothing (``use`` False, or the thorax's horizontal rate under ``min_rad_s``)."""
+        quaternions (N, 4) and the segments' rates (N, 3), rad/s), the head segment's x axis in the
+        head's earth frame and the ticks elapsed since the last tick used; None where the tick shows
+        nothing (``use`` False, or the thorax's horizontal rate under ``min_rad_s``)."""
         fast = np.flatnonzero(use & (np.einsum("ij,ij->i", rate_thorax, rate_thorax) > self.min_rate**2))
         earth_t = quat_rotate(q_thorax[fast], rate_thorax[fast])
         keep = np.hypot(earth_t[:, 0], earth_t[:, 1]) > self.min_rate
@@ -262,9 +262,9 @@ class RateRule:
         out: list[RateTick | None] = [None] * use.size
         if ok.size:
             earth_h = quat_rotate(q_head[ok], rate_head[ok])
-            hx, _, hz = _axes(q_head[ok])
+            hx = _axes(q_head[ok])[0]
             since = np.diff(ok, prepend=-1 - self.idle)
-            rows = np.column_stack([earth_t, earth_h, *hx, *hz, since])
+            rows = np.column_stack([earth_t, earth_h, *hx, since])
             for i, row in zip(ok.tolist(), rows.tolist(), strict=True):
                 out[i] = row
             self.idle = use.size - 1 - int(ok[-1])
@@ -274,19 +274,17 @@ class RateRule:
 
     def correct(self, delta: float, tick: RateTick) -> float:
         """``δ`` after one tick (an entry of :meth:`inputs`)."""
-        wtx, wty, wtz, whx, why, whz, xx, xy, xz, zx, zy, zz, elapsed = tick
+        wtx, wty, wtz, whx, why, whz, xx, xy, xz, elapsed = tick
         self.var += elapsed * self.walk_var
         c, s = math.cos(delta), math.sin(delta)
         tx, ty = c * wtx + s * wty, c * wty - s * wtx  # Rz(-δ) ω_T
-        rx, ry, rz = whx - tx, why - ty, whz - wtz
-        # the residual and ẑ × T = (-ty, tx, 0) along the head's x and z axes
-        r1, r2 = rx * xx + ry * xy + rz * xz, rx * zx + ry * zy + rz * zz
-        g1, g2 = tx * xy - ty * xx, tx * zy - ty * zx
-        gg = g1 * g1 + g2 * g2
-        if gg == 0.0:
+        # the residual ω_H - T and ẑ × T = (-ty, tx, 0) along the head's x axis
+        r = (whx - tx) * xx + (why - ty) * xy + (whz - wtz) * xz
+        g = tx * xy - ty * xx
+        if g == 0.0:
             return delta
-        error = -(r1 * g1 + r2 * g2) / gg
-        noise = self.noise_var / gg
+        error = -r / g
+        noise = self.noise_var / (g * g)
         if error * error > RATE_GATE_SIGMA**2 * (self.var + noise):
             return delta
         gain = self.var / (self.var + noise)

@@ -94,11 +94,11 @@ class NeckSettings:
     # Neck rotation RMSE mean over the 20 cases: off 1.256°, 10 s 1.235°, 20 s 1.214°, 30 s 1.227°.
     incline_recheck_s: float = 20.0
     # While the trunk turns about a horizontal axis faster than rate_min_dps, the two clips' angular
-    # rates show the relative heading (angles.RateRule), weighed against the neck's own sideways and
-    # axial rates (rate_noise_dps; 0 turns the rule off); the heading's error is taken to grow by
+    # rates show the relative heading (angles.RateRule), weighed against the neck's own sideways rate
+    # (rate_noise_dps; 0 turns the rule off); the heading's error is taken to grow by
     # heading_walk_deg_rts per √s between such moments. Neck rotation RMSE over the 20 tune cases
-    # (NOTES.md), mean / max: noise 0.5°/s 0.903 / 1.55, 1 0.889 / 1.53, 2 0.884 / 1.53; walk 0.08
-    # 0.885 / 1.53, 0.32 0.904 / 1.55; min 2.5°/s 0.888 / 1.53, 10 0.924 / 1.55; off 1.157 / 1.68.
+    # (NOTES.md), mean / max: noise 0.5°/s 0.911 / 1.51, 1 0.896 / 1.50, 2 0.886 / 1.49; walk 0.08
+    # 0.889 / 1.49, 0.32 0.912 / 1.51; min 2.5°/s 0.896 / 1.50, 10 0.933 / 1.51; off 1.157 / 1.68.
     rate_min_dps: float = 5.0
     rate_noise_dps: float = 1.0
     heading_walk_deg_rts: float = 0.16
