@@ -1,11 +1,13 @@
 """Neck-angle accuracy on the simulator's desk days: the cases behind the neck-rotation tables in
 sensorbridge/pipeline/NOTES.md. Run from the repository's root:
 
-    .venv/bin/python tools/neck_eval.py [--set tune|holdout|all] [--jobs 2] [--acausal]
+    .venv/bin/python tools/neck_eval.py [--set tune|holdout|unseen|all] [--jobs 2] [--acausal]
 
 Prints each case's RMSE (°) of the five angles and the neck rotation's mean, max and count at or over
 1.5°. ``tune`` holds the 20 cases the heading tracker's settings were chosen on; ``holdout`` 9 cases
-that were only checked afterwards (tuning on them would hide overfitting). ``--acausal`` scores the
+that were only checked afterwards (tuning on them would hide overfitting); ``unseen`` 11 cases first
+run once every setting of session 4 was fixed, never used to choose anything; ``all`` is tune and
+holdout. ``--acausal`` scores the
 re-analysis with hindsight (``analyze(acausal=True)``) instead of the live path.
 """
 
@@ -35,6 +37,10 @@ TUNE: list[Case] = [("desk_short", s, o) for s, o in _SHORT_TUNE] + [
     ("desk_day", s, {}) for s in (31, 32, 33)
 ]
 HOLDOUT: list[Case] = [("desk_short", s, o) for s, o in _SHORT_HOLDOUT] + [("desk_day", 61, {})]
+_SHORT_UNSEEN: list[tuple[int, dict[str, float]]] = [
+    (71, {}), (72, M15), (73, R30), (74, {}), (75, M15), (76, R30), (77, {}), (78, {}), (79, M15), (80, R30),
+]  # fmt: skip
+UNSEEN: list[Case] = [("desk_short", s, o) for s, o in _SHORT_UNSEEN] + [("desk_day", 81, {})]
 
 
 def one(case: Case) -> tuple[Case, dict[str, float]]:
@@ -47,11 +53,11 @@ def one(case: Case) -> tuple[Case, dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("tune", "holdout", "all"), default="tune")
+    parser.add_argument("--set", choices=("tune", "holdout", "unseen", "all"), default="tune")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--acausal", action="store_true", help="score the re-analysis with hindsight")
     args = parser.parse_args()
-    cases = {"tune": TUNE, "holdout": HOLDOUT, "all": TUNE + HOLDOUT}[args.set]
+    cases = {"tune": TUNE, "holdout": HOLDOUT, "unseen": UNSEEN, "all": TUNE + HOLDOUT}[args.set]
     if args.acausal:
         cases = [(scenario, seed, {**options, "acausal": True}) for scenario, seed, options in cases]
     start = time.time()
