@@ -212,6 +212,7 @@ class Engine:
                 if self.heading_plan is not None:
                     delta = self.heading_plan.at(both)
                 else:
+                    # each segment's angular rate in its own frame
                     turns = b.rate[ib] @ mb.T, h.rate[ih] @ self.calibrations[Role.HEAD].matrix.T
                     delta = self.heading.track(qt, qh, still, cal, trunk, yaw_rel, *turns)
                     if self.heading_log is not None:
