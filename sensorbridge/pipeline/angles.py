@@ -417,19 +417,20 @@ class HeadingTracker:
                 delta = self._origin = tg
             else:
                 delta -= dr  # the drift goes on through glances and movements alike
+                # the rotation's coefficients, read only where a hold is on or begins
+                rot_coef = rot_coefs[i].tolist() if held is not None or (mv and not cal) else []
                 if rate is not None and rule is not None:
                     before, delta = delta, rule.correct(delta, rate)
                     if held is not None and delta != before:
                         # The hold keeps the neck's rotation; the rule found it was off by this much.
-                        rot_coef = rot_coefs[i].tolist()
                         held += angle_at(rot_coef, delta)[0] - angle_at(rot_coef, before)[0]
                 err = (tg - delta + math.pi) % (2 * math.pi) - math.pi  # minus the neck rotation
                 if mv and not cal and held is None:
-                    held = angle_at(rot_coefs[i].tolist(), delta)[0]
+                    held = angle_at(rot_coef, delta)[0]
                 if held is not None:
                     # The neck's rotation stays what it was; the gyroscopes' scale errors would
                     # otherwise show through the turns for as long as the movement lasts.
-                    delta = delta_for_rotation(rot_coefs[i].tolist(), held, tg + held)
+                    delta = delta_for_rotation(rot_coef, held, tg + held)
                     quiet = 0 if mv else quiet + 1
                     if quiet >= release:
                         held = None
